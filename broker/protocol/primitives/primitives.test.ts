@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { Reader, ProtocolDecodeError } from "./reader.ts";
+import { Writer } from "./writer.ts";
+
+describe("wire primitives", () => {
+  it("round-trips unsigned and zigzag varints at their boundaries", () => {
+    const u = [0, 1, 127, 128, 16383, 16384, 2 ** 31 - 1, 2 ** 32 - 1];
+    const s = [0, -1, 1, -64, 63, -65, 2 ** 31 - 1, -(2 ** 31)];
+    const l = [0n, -1n, 1n, 2n ** 63n - 1n, -(2n ** 63n), 1700000000000n];
+    const w = new Writer(4);
+    u.forEach((v) => w.uvarint(v));
+    s.forEach((v) => w.varint(v));
+    l.forEach((v) => w.varlong(v));
+    const r = new Reader(w.finish());
+    expect(u.map(() => r.uvarint())).toEqual(u);
+    expect(s.map(() => r.varint())).toEqual(s);
+    expect(l.map(() => r.varlong())).toEqual(l);
+    expect(r.remaining()).toBe(0);
+  });
+
+  it("encodes zigzag varints as Kafka does", () => {
+    expect([...new Writer().varint(-1).finish()]).toEqual([1]);
+    expect([...new Writer().varint(1).finish()]).toEqual([2]);
+    expect([...new Writer().varint(300).finish()]).toEqual([0xd8, 0x04]);
+  });
+
+  it("round-trips classic and compact strings, bytes and nulls", () => {
+    const w = new Writer(1)
+      .string("héllo")
+      .nullableString(null)
+      .compactString("")
+      .compactNullableString(null)
+      .bytes(Buffer.from([1, 2]))
+      .compactNullableBytes(null)
+      .compactBytes(Buffer.from([3]));
+    const r = new Reader(w.finish());
+    expect(r.string()).toBe("héllo");
+    expect(r.nullableString()).toBeNull();
+    expect(r.compactString()).toBe("");
+    expect(r.compactNullableString()).toBeNull();
+    expect([...r.bytes()]).toEqual([1, 2]);
+    expect(r.compactNullableBytes()).toBeNull();
+    expect([...r.compactBytes()]).toEqual([3]);
+  });
+
+  it("rejects truncated input and lengths beyond the buffer", () => {
+    expect(() => new Reader(Buffer.from([0, 5, 65])).string()).toThrow(ProtocolDecodeError);
+    expect(() => new Reader(Buffer.from([0, 0, 0])).int32()).toThrow(ProtocolDecodeError);
+    expect(() => new Reader(Buffer.from([0x7f, 0xff, 0xff, 0xff])).arrayLength()).toThrow(ProtocolDecodeError);
+    expect(() => new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).uvarint()).toThrow(ProtocolDecodeError);
+  });
+});
