@@ -65,6 +65,12 @@ export class BrokerNode {
     });
   }
 
+  get pid(): number {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error("broker is not running");
+    return pid;
+  }
+
   get alive(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -1,0 +1,87 @@
+/**
+ * Produce and consume throughput of one Samsa node measured with kcat (librdkafka), next to
+ * a baseline that pushes the same bytes through a plain Node TCP socket into a file.
+ * Prints figures; asserts nothing.
+ *
+ *   npx tsx bench/kcat-throughput.ts [--records 200000] [--sizes 100,1024]
+ */
+import { spawnSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BrokerNode } from "../test/helpers/broker-node.ts";
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);
+const RECORDS = Number(args.get("records") ?? 200_000);
+const SIZES = (args.get("sizes") ?? "100,1024").split(",").map(Number);
+
+function payloadFile(dir: string, size: number): string {
+  const line = Buffer.alloc(size - 1, "x").toString() + "\n"; // kcat splits on newlines
+  const file = join(dir, `records-${size}.txt`);
+  writeFileSync(file, line.repeat(RECORDS));
+  return file;
+}
+
+function timeCommand(cmd: string, argv: string[], stdinFile?: string): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync("bash", ["-c", `${cmd} ${argv.map((a) => `'${a}'`).join(" ")}${stdinFile ? ` < '${stdinFile}'` : ""} > /dev/null`], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.toString()}`);
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+async function baseline(file: string, dir: string): Promise<number> {
+  const out = join(dir, "baseline.out");
+  const server = createServer((sock) => sock.pipe(createWriteStream(out)));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as { port: number }).port;
+  const data = readFileSync(file);
+  const start = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    const sock = connect(port, "127.0.0.1", () => {
+      sock.end(data);
+    });
+    server.on("connection", (s) => s.on("close", () => resolve()));
+  });
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  server.close();
+  return secs;
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const fmt = (n: number, d = 1) => n.toFixed(d);
+
+async function main(): Promise<void> {
+  if (spawnSync("kcat", ["-V"]).status !== 0) throw new Error("kcat is not installed (apt-get install kcat)");
+  const dir = mkdtempSync(join(tmpdir(), "samsa-bench-"));
+  const node = await BrokerNode.start({ "num.partitions": "1" });
+  try {
+    console.log(`records per run: ${RECORDS}`);
+    console.log("size  | baseline MB/s | produce rec/s  MB/s  ratio | consume rec/s  MB/s  ratio | broker peak RSS MB");
+    for (const size of SIZES) {
+      const file = payloadFile(dir, size);
+      const mb = (RECORDS * size) / 1e6;
+      const base = mb / (await baseline(file, dir));
+      const topic = `bench-${size}`;
+      const prodSecs = timeCommand("kcat", ["-P", "-b", node.bootstrap, "-t", topic, "-X", "linger.ms=5", "-X", "batch.num.messages=10000", "-X", "queue.buffering.max.messages=1000000"], file);
+      const consSecs = timeCommand("kcat", ["-C", "-b", node.bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-c", String(RECORDS)]);
+      const prodMb = mb / prodSecs;
+      const consMb = mb / consSecs;
+      console.log(
+        `${String(size).padEnd(5)} | ${fmt(base).padStart(13)} | ${fmt(RECORDS / prodSecs, 0).padStart(13)} ${fmt(prodMb).padStart(5)} ${fmt(prodMb / base, 2).padStart(6)} | ${fmt(RECORDS / consSecs, 0).padStart(13)} ${fmt(consMb).padStart(5)} ${fmt(consMb / base, 2).padStart(6)} | ${fmt(peakRssMb(node.pid))}`,
+      );
+    }
+  } finally {
+    await node.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,74 @@
+import { ErrorCode } from "../../protocol/errors.ts";
+import type { ApiResponse } from "../../protocol/generated/apis.ts";
+import type { FetchResponsePartitionData } from "../../protocol/generated/message/FetchResponse.ts";
+import { defaultFetchResponsePartitionData } from "../../protocol/generated/message/FetchResponse.ts";
+import type { BrokerServices } from "../broker-services.ts";
+import type { ApiHandler, RequestContext } from "../request-dispatcher.ts";
+
+const EMPTY = Buffer.alloc(0);
+const READ_COMMITTED = 1;
+/** Topic ids replace names in Fetch v13+. */
+const TOPIC_IDS_FROM = 13;
+
+/**
+ * Fetch: reads each partition from the leader, waiting up to maxWaitMs for minBytes. Fetch
+ * sessions (KIP-227) are not kept: every response carries session id 0, which clients treat
+ * as "no session" and so send full fetch requests.
+ */
+export function fetchHandler(services: BrokerServices): ApiHandler<1> {
+  return async (req, ctx: RequestContext): Promise<ApiResponse<1>> => {
+    const version = ctx.header.apiVersion;
+    if (req.sessionId !== 0) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
+    }
+    const image = services.metadata();
+    const useIds = version >= TOPIC_IDS_FROM;
+    const topics = req.topics.map((t) => ({ req: t, name: useIds ? (image.topicsById.get(t.topicId)?.name ?? null) : t.topic }));
+    const wanted = topics.flatMap(({ req: t, name }) =>
+      name === null
+        ? []
+        : t.partitions.map((p) => ({ topic: name, partition: p.partition, fetchOffset: Number(p.fetchOffset), maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch })),
+    );
+    const replicaId = version >= 15 ? req.replicaState.replicaId : req.replicaId;
+    const results = await services.replicaManager.fetchMessages({
+      replicaId,
+      maxWaitMs: req.maxWaitMs,
+      minBytes: req.minBytes,
+      maxBytes: version >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER,
+      partitions: wanted,
+    });
+    const byKey = new Map(results.map((r) => [`${r.topic}-${r.partition}`, r]));
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: 0,
+      responses: topics.map(({ req: t, name }) => ({
+        topic: t.topic,
+        topicId: t.topicId,
+        partitions: t.partitions.map((p): FetchResponsePartitionData => {
+          const out = defaultFetchResponsePartitionData();
+          out.partitionIndex = p.partition;
+          out.records = EMPTY;
+          out.abortedTransactions = req.isolationLevel === READ_COMMITTED ? [] : null;
+          const r = name === null ? undefined : byKey.get(`${name}-${p.partition}`);
+          if (!r) {
+            out.errorCode = name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            out.highWatermark = -1n;
+            return out;
+          }
+          out.errorCode = r.errorCode;
+          out.highWatermark = BigInt(r.highWatermark);
+          out.lastStableOffset = BigInt(r.lastStableOffset);
+          out.logStartOffset = BigInt(r.logStartOffset);
+          out.records = r.records ?? EMPTY;
+          if (r.errorCode !== 0) {
+            const part = services.replicaManager.get(r.topic, r.partition);
+            out.currentLeader = { leaderId: part?.leaderId ?? -1, leaderEpoch: part?.leaderEpoch ?? -1 };
+          }
+          return out;
+        }),
+      })),
+      nodeEndpoints: [],
+    };
+  };
+}

@@ -1,0 +1,80 @@
+import { ErrorCode, type KafkaError } from "../../protocol/errors.ts";
+import type { ApiResponse } from "../../protocol/generated/apis.ts";
+import type { MetadataResponseTopic } from "../../protocol/generated/message/MetadataResponse.ts";
+import { ZERO_UUID } from "../../protocol/generated/support.ts";
+import { isInternalTopic } from "../../controller/topic-names.ts";
+import type { MetadataImage, TopicImage } from "../../controller/metadata-image.ts";
+import type { BrokerServices } from "../broker-services.ts";
+import type { ApiHandler } from "../request-dispatcher.ts";
+import { advertisedBrokers } from "./advertised-brokers.ts";
+
+/** Kafka's sentinel for "authorized operations not requested". */
+const OPERATIONS_OMITTED = -2147483648;
+
+/**
+ * Metadata: brokers, cluster id, controller and the requested topics (all of them for a null
+ * list, or an empty list in v0), creating missing topics when the client allows it and
+ * auto.create.topics.enable is set.
+ */
+export function metadataHandler(services: BrokerServices): ApiHandler<3> {
+  return async (req, ctx): Promise<ApiResponse<3>> => {
+    const version = ctx.header.apiVersion;
+    let image = services.metadata();
+    const all = req.topics === null || (version === 0 && req.topics.length === 0);
+    const requested = all ? [] : (req.topics ?? []);
+    const createErrors = new Map<string, KafkaError | null>();
+    const allowAuto = (version < 4 || req.allowAutoTopicCreation) && services.config.bool("auto.create.topics.enable");
+    if (allowAuto) {
+      const missing = requested.flatMap((t) => (t.name !== null && !image.topic(t.name) ? [t.name] : []));
+      if (missing.length > 0) {
+        for (const [name, err] of await services.autoCreateTopics([...new Set(missing)])) createErrors.set(name, err);
+        image = services.metadata();
+      }
+    }
+    const topics: MetadataResponseTopic[] = all
+      ? [...image.topicsByName.values()].map((t) => describeTopic(image, t))
+      : requested.map((t) => {
+          const topic = t.name !== null ? image.topic(t.name) : image.topicsById.get(t.topicId);
+          if (topic) return describeTopic(image, topic);
+          const err = t.name !== null ? createErrors.get(t.name) : undefined;
+          return {
+            errorCode: err ? err.code : t.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            name: t.name,
+            topicId: t.topicId,
+            isInternal: false,
+            partitions: [],
+            topicAuthorizedOperations: OPERATIONS_OMITTED,
+          };
+        });
+    return {
+      throttleTimeMs: 0,
+      brokers: advertisedBrokers(image, ctx.connection.listener),
+      clusterId: image.clusterId,
+      controllerId: services.nodeId,
+      topics,
+      clusterAuthorizedOperations: OPERATIONS_OMITTED,
+    };
+  };
+}
+
+function describeTopic(image: MetadataImage, t: TopicImage): MetadataResponseTopic {
+  return {
+    errorCode: 0,
+    name: t.name,
+    topicId: t.id ?? ZERO_UUID,
+    isInternal: isInternalTopic(t.name),
+    partitions: [...t.partitions.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, p]) => ({
+        errorCode: p.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : 0,
+        partitionIndex: index,
+        leaderId: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: [...p.replicas],
+        isrNodes: [...p.isr],
+        offlineReplicas: p.replicas.filter((id) => !image.brokers.get(id) || image.brokers.get(id)!.fenced),
+      })),
+    topicAuthorizedOperations: OPERATIONS_OMITTED,
+  };
+}
+
