@@ -49,4 +49,17 @@ describe("wire primitives", () => {
     expect(() => new Reader(Buffer.from([0x7f, 0xff, 0xff, 0xff])).arrayLength()).toThrow(ProtocolDecodeError);
     expect(() => new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).uvarint()).toThrow(ProtocolDecodeError);
   });
+  it("writes and reads uuids in Kafka's string form", () => {
+    const bytes = Buffer.from("00112233445566778899aabbccddeeff", "hex");
+    const s = "ABEiM0RVZneImaq7zN3u_w";
+    const w = new Writer(4).uuidString(s).uuidString("AAAAAAAAAAAAAAAAAAAAAA");
+    expect(w.finish()).toEqual(Buffer.concat([bytes, Buffer.alloc(16)]));
+    const r = new Reader(w.finish());
+    expect(r.uuidString()).toBe(s);
+    expect(r.uuidString()).toBe("AAAAAAAAAAAAAAAAAAAAAA");
+    // Wrong length, padding, non-url-safe alphabet, or stray low bits are not Kafka uuids.
+    for (const bad of ["", "AAAA", "ABEiM0RVZneImaq7zN3u_w==", "ABEiM0RVZneImaq7zN3u/w", "ABEiM0RVZneImaq7zN3u_x"]) {
+      expect(() => new Writer().uuidString(bad)).toThrow(RangeError);
+    }
+  });
 });

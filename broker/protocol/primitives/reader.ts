@@ -98,6 +98,10 @@ export class Reader {
   uuid(): Buffer {
     return this.bytesRaw(16);
   }
+  /** A uuid in Kafka's Uuid.toString() form: URL-safe base64 of the 16 bytes, no padding. */
+  uuidString(): string {
+    return this.bytesRaw(16).toString("base64url");
+  }
 
   private checkedLength(n: number, what: string): number {
     if (n > this.remaining()) {

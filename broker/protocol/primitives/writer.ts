@@ -1,3 +1,6 @@
+/** Kafka Uuid strings: 22 URL-safe base64 chars whose last one carries 2 bits (4 zero bits). */
+const UUID_STRING = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+
 /**
  * Growable big-endian writer for Kafka wire encodings. One writer is reused per response;
  * `finish()` returns a copy-free view of the bytes written.
@@ -112,6 +115,13 @@ export class Writer {
   uuid(b: Buffer): this {
     if (b.length !== 16) throw new RangeError("uuid must be 16 bytes");
     return this.raw(b);
+  }
+  /** A uuid given in Kafka's Uuid.toString() form (22 chars of URL-safe base64). */
+  uuidString(s: string): this {
+    if (s.length !== 22 || !UUID_STRING.test(s)) throw new RangeError(`invalid uuid string "${s}"`);
+    const at = this.ensure(16);
+    this.buf.write(s, at, 16, "base64url");
+    return this;
   }
 
   string(s: string): this {
