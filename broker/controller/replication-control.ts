@@ -1,0 +1,492 @@
+import { TOPIC_CONFIGS, validateTopicConfigs } from "../config/topic-config.ts";
+import { ErrorCode, KafkaError } from "../protocol/errors.ts";
+import { defaultPartitionChangeRecord } from "../protocol/generated/metadata/PartitionChangeRecord.ts";
+import { defaultPartitionRecord } from "../protocol/generated/metadata/PartitionRecord.ts";
+import { type ApiError, type ControlContext, type ControllerResult, apiError, apiErrorOf, NO_ERROR } from "./controller-result.ts";
+import { ConfigResourceType, type MetadataImage, LeaderRecoveryState, NO_LEADER } from "./metadata-image.ts";
+import { type MetadataRecord, metadataRecord } from "./metadata-record-serde.ts";
+import { isDirectoryAssignmentSupported, partitionChangeRecordVersion, partitionRecordVersion } from "./metadata-version.ts";
+import { InvalidReplicationFactorError, placeReplicas, type UsableBroker } from "./replica-placer.ts";
+import { CLUSTER_METADATA_TOPIC, hasCollisionChars, unifyCollisionChars, validateTopicName } from "./topic-names.ts";
+import { DirectoryId, ZERO_UUID } from "./uuid.ts";
+
+/**
+ * Topic and partition commands (Kafka's ReplicationControlManager): each validates a
+ * request against the current image and returns the records that carry it out plus the
+ * per-topic reply. Nothing here writes; the controller commits the records.
+ */
+
+export interface CreatableTopic {
+  name: string;
+  /** -1: the broker's num.partitions. */
+  numPartitions: number;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor: number;
+  /** Explicit replica lists; when given, numPartitions and replicationFactor must be -1. */
+  assignments: readonly { partitionIndex: number; brokerIds: readonly number[] }[];
+  configs: readonly { name: string; value: string | null }[];
+}
+
+export interface CreateTopicsCommand {
+  topics: readonly CreatableTopic[];
+  validateOnly: boolean;
+}
+
+/** One effective config of a created topic (CreateTopics v5+ replies). */
+export interface CreatableTopicConfig {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  configSource: number;
+  isSensitive: boolean;
+}
+
+export interface CreatableTopicResult extends ApiError {
+  name: string;
+  topicId: string;
+  /** -1 on error (CreateTopics' defaults). */
+  numPartitions: number;
+  replicationFactor: number;
+  topicConfigErrorCode: number;
+  configs: CreatableTopicConfig[];
+}
+
+export interface DeleteTopicsCommand {
+  /** By name (topicId ZERO_UUID) or by id (name null), as DeleteTopics v6 carries them. */
+  topics: readonly { name: string | null; topicId: string }[];
+}
+
+export interface DeletableTopicResult extends ApiError {
+  name: string | null;
+  topicId: string;
+}
+
+export interface CreatePartitionsCommand {
+  topics: readonly { name: string; count: number; assignments: readonly { brokerIds: readonly number[] }[] | null }[];
+  validateOnly: boolean;
+}
+
+export interface CreatePartitionsTopicResult extends ApiError {
+  name: string;
+}
+
+interface NewPartition {
+  replicas: number[];
+  isr: number[];
+}
+
+function fail(code: (typeof ErrorCode)[keyof typeof ErrorCode], message: string): never {
+  throw new KafkaError(code, message);
+}
+
+function usableBrokers(image: MetadataImage): UsableBroker[] {
+  const out: UsableBroker[] = [];
+  for (const b of image.brokers.values()) {
+    if (!b.inControlledShutdown) out.push({ id: b.id, rack: b.rack, fenced: b.fenced });
+  }
+  return out;
+}
+
+/** Kafka's ClusterControlManager.defaultDir: where a new replica on `brokerId` lives. */
+function defaultDir(image: MetadataImage, brokerId: number): string {
+  const b = image.brokers.get(brokerId);
+  if (!b) return DirectoryId.UNASSIGNED;
+  if (b.directories.length === 0) return DirectoryId.MIGRATING;
+  if (b.directories.length === 1) return b.directories[0]!;
+  return DirectoryId.UNASSIGNED;
+}
+
+function partitionRecord(ctx: ControlContext, topicId: string, partitionId: number, p: NewPartition): MetadataRecord {
+  const level = ctx.image.metadataVersion() ?? 0;
+  return metadataRecord(
+    "PartitionRecord",
+    {
+      ...defaultPartitionRecord(),
+      partitionId,
+      topicId,
+      replicas: p.replicas,
+      isr: p.isr,
+      removingReplicas: [],
+      addingReplicas: [],
+      leader: p.isr[0]!,
+      leaderRecoveryState: LeaderRecoveryState.RECOVERED,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+      directories: isDirectoryAssignmentSupported(level) ? p.replicas.map((r) => defaultDir(ctx.image, r)) : [],
+    },
+    partitionRecordVersion(level),
+  );
+}
+
+/** Kafka's validateManualPartitionAssignment: non-empty, registered, distinct, same size as the rest. */
+function validateManualAssignment(image: MetadataImage, replicas: readonly number[], replicationFactor: number | undefined): void {
+  if (replicas.length === 0) {
+    fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes an empty replica list.");
+  }
+  const sorted = [...replicas].sort((a, b) => a - b);
+  let prev: number | undefined;
+  for (const id of sorted) {
+    if (!image.brokers.has(id)) {
+      fail(
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        `The manual partition assignment includes broker ${id}, but no such broker is registered.`,
+      );
+    }
+    if (id === prev) {
+      fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${prev} more than once.`);
+    }
+    prev = id;
+  }
+  if (replicationFactor !== undefined && sorted.length !== replicationFactor) {
+    fail(
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      `The manual partition assignment includes a partition with ${sorted.length} replica(s), but this is not consistent with previous partitions, which have ${replicationFactor} replica(s).`,
+    );
+  }
+}
+
+function activeReplicas(image: MetadataImage, replicas: readonly number[]): number[] {
+  return replicas.filter((r) => image.isActiveBroker(r));
+}
+
+function effectiveTopicConfigs(ctx: ControlContext, overrides: ReadonlyMap<string, string>): CreatableTopicConfig[] {
+  const configs = TOPIC_CONFIGS.map((def) => {
+    const e = ctx.config.describeTopicConfig(def, overrides);
+    const sensitive = def.sensitive === true;
+    return {
+      name: def.name,
+      value: sensitive ? null : e.value,
+      readOnly: false,
+      configSource: e.source,
+      isSensitive: sensitive,
+    };
+  });
+  return configs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function failedTopic(name: string, error: ApiError): CreatableTopicResult {
+  return {
+    name,
+    topicId: ZERO_UUID,
+    ...error,
+    numPartitions: -1,
+    replicationFactor: -1,
+    topicConfigErrorCode: ErrorCode.NONE,
+    configs: [],
+  };
+}
+
+export function createTopics(ctx: ControlContext, cmd: CreateTopicsCommand): ControllerResult<CreatableTopicResult[]> {
+  const { image } = ctx;
+  const errors = new Map<string, ApiError>();
+  const order: string[] = [];
+  const seen = new Set<string>();
+  for (const t of cmd.topics) {
+    if (seen.has(t.name)) errors.set(t.name, apiError(ErrorCode.INVALID_REQUEST, "Duplicate topic name."));
+    else order.push(t.name);
+    seen.add(t.name);
+  }
+  // __cluster_metadata is the quorum's log, not a topic; Kafka answers as if unauthorized.
+  if (seen.has(CLUSTER_METADATA_TOPIC)) {
+    errors.set(CLUSTER_METADATA_TOPIC, apiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."));
+  }
+
+  // Names that collide in metric names ('.' vs '_'), with the topics already claiming them.
+  const collisions = new Map<string, string[]>();
+  for (const name of image.topicsByName.keys()) {
+    if (!hasCollisionChars(name)) continue;
+    const key = unifyCollisionChars(name);
+    collisions.set(key, [...(collisions.get(key) ?? []), name]);
+  }
+
+  const records: MetadataRecord[] = [];
+  const results = new Map<string, CreatableTopicResult>();
+  for (const topic of cmd.topics) {
+    if (errors.has(topic.name) || results.has(topic.name)) continue;
+    try {
+      validateTopicName(topic.name);
+      if (image.topicsByName.has(topic.name)) {
+        fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`);
+      }
+      if (hasCollisionChars(topic.name)) {
+        const colliding = collisions.get(unifyCollisionChars(topic.name));
+        if (colliding) {
+          fail(
+            ErrorCode.INVALID_TOPIC_EXCEPTION,
+            `Topic '${topic.name}' collides with existing topic${colliding.length > 1 ? "s: " : ": "}${colliding.join(", ")}`,
+          );
+        }
+      }
+      const overrides = topicOverrides(topic);
+      const parts = newPartitions(ctx, topic);
+      const topicId = ctx.newUuid();
+      records.push(metadataRecord("TopicRecord", { name: topic.name, topicId }));
+      // Config records go after the TopicRecord and before the partitions, as in Kafka.
+      for (const [name, value] of overrides) {
+        records.push(
+          metadataRecord("ConfigRecord", { resourceType: ConfigResourceType.TOPIC, resourceName: topic.name, name, value }),
+        );
+      }
+      parts.forEach((p, i) => records.push(partitionRecord(ctx, topicId, i, p)));
+      results.set(topic.name, {
+        name: topic.name,
+        topicId,
+        ...NO_ERROR,
+        numPartitions: parts.length,
+        replicationFactor: parts[0]!.replicas.length,
+        topicConfigErrorCode: ErrorCode.NONE,
+        configs: effectiveTopicConfigs(ctx, overrides),
+      });
+      // Later topics of the same request must not collide with this one either.
+      if (hasCollisionChars(topic.name)) {
+        const key = unifyCollisionChars(topic.name);
+        collisions.set(key, [...(collisions.get(key) ?? []), topic.name]);
+      }
+    } catch (e) {
+      errors.set(topic.name, apiErrorOf(e));
+    }
+  }
+  const response = order.map((name) => results.get(name) ?? failedTopic(name, errors.get(name)!));
+  return { records: cmd.validateOnly ? [] : records, response };
+}
+
+function topicOverrides(topic: CreatableTopic): Map<string, string> {
+  const nulls = topic.configs.filter((c) => c.value === null).map((c) => c.name);
+  if (nulls.length > 0) fail(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nulls.join(",")}`);
+  const overrides = new Map(topic.configs.map((c) => [c.name, c.value!]));
+  validateTopicConfigs(overrides);
+  return overrides;
+}
+
+function newPartitions(ctx: ControlContext, topic: CreatableTopic): NewPartition[] {
+  const { image } = ctx;
+  if (topic.assignments.length > 0) {
+    if (topic.replicationFactor !== -1) {
+      fail(ErrorCode.INVALID_REQUEST, "A manual partition assignment was specified, but replication factor was not set to -1.");
+    }
+    if (topic.numPartitions !== -1) {
+      fail(ErrorCode.INVALID_REQUEST, "A manual partition assignment was specified, but numPartitions was not set to -1.");
+    }
+    const parts = new Map<number, NewPartition>();
+    let rf: number | undefined;
+    for (const a of topic.assignments) {
+      if (parts.has(a.partitionIndex)) {
+        fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Found multiple manual partition assignments for partition ${a.partitionIndex}`);
+      }
+      validateManualAssignment(image, a.brokerIds, rf);
+      rf = a.brokerIds.length;
+      const isr = activeReplicas(image, a.brokerIds);
+      if (isr.length === 0) {
+        fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `All brokers specified in the manual partition assignment for partition ${a.partitionIndex} are fenced or in controlled shutdown.`,
+        );
+      }
+      parts.set(a.partitionIndex, { replicas: [...a.brokerIds], isr });
+    }
+    const out: NewPartition[] = [];
+    for (let i = 0; i < parts.size; i++) {
+      const p = parts.get(i);
+      if (!p) fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "partitions should be a consecutive 0-based integer sequence");
+      out.push(p);
+    }
+    return out;
+  }
+  if (topic.replicationFactor < -1 || topic.replicationFactor === 0) {
+    fail(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0, or -1 to use the default value.");
+  }
+  if (topic.numPartitions < -1 || topic.numPartitions === 0) {
+    fail(ErrorCode.INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.");
+  }
+  const numPartitions = topic.numPartitions === -1 ? ctx.config.int("num.partitions") : topic.numPartitions;
+  const rf = topic.replicationFactor === -1 ? ctx.config.int("default.replication.factor") : topic.replicationFactor;
+  return placed(ctx, { startPartition: 0, numPartitions, replicationFactor: rf });
+}
+
+/** Placer output with ISRs; placement failures carry Kafka's "Unable to replicate" prefix. */
+function placed(ctx: ControlContext, spec: { startPartition: number; numPartitions: number; replicationFactor: number }): NewPartition[] {
+  let assignments: number[][];
+  try {
+    assignments = placeReplicas(spec, usableBrokers(ctx.image), ctx.random);
+  } catch (e) {
+    if (e instanceof InvalidReplicationFactorError) {
+      fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${spec.replicationFactor} time(s): ${e.message}`);
+    }
+    throw e;
+  }
+  return assignments.map((replicas) => {
+    const isr = activeReplicas(ctx.image, replicas);
+    if (isr.length === 0) {
+      fail(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Unable to replicate the partition ${spec.replicationFactor} time(s): All brokers are currently fenced or in controlled shutdown.`,
+      );
+    }
+    return { replicas, isr };
+  });
+}
+
+/**
+ * DeleteTopics by name or id, with the request checks of Kafka's ControllerApis (both or
+ * neither given, duplicates). Each deleted topic is one RemoveTopicRecord. delete.topic.enable
+ * is checked here; DeleteTopics v0-2 callers should report it as INVALID_REQUEST, as Kafka does.
+ */
+export function deleteTopics(ctx: ControlContext, cmd: DeleteTopicsCommand): ControllerResult<DeletableTopicResult[]> {
+  const { image } = ctx;
+  if (!ctx.config.bool("delete.topic.enable")) {
+    return {
+      records: [],
+      response: cmd.topics.map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        ...apiError(ErrorCode.TOPIC_DELETION_DISABLED, "Topic deletion is disabled."),
+      })),
+    };
+  }
+  const nameCount = new Map<string, number>();
+  const idCount = new Map<string, number>();
+  for (const t of cmd.topics) {
+    if (t.name !== null && t.topicId === ZERO_UUID) nameCount.set(t.name, (nameCount.get(t.name) ?? 0) + 1);
+    if (t.name === null && t.topicId !== ZERO_UUID) idCount.set(t.topicId, (idCount.get(t.topicId) ?? 0) + 1);
+  }
+  const records: MetadataRecord[] = [];
+  const response: DeletableTopicResult[] = [];
+  const reported = new Set<string>();
+  const deleting = new Set<string>();
+  const remove = (id: string) => {
+    deleting.add(id);
+    records.push(metadataRecord("RemoveTopicRecord", { topicId: id }));
+  };
+  // Ids first, so a name that resolves to an id also given by id is the one flagged.
+  const byId = new Map<string, DeletableTopicResult>();
+  for (const t of cmd.topics) {
+    if (t.name !== null || t.topicId === ZERO_UUID || (idCount.get(t.topicId) ?? 0) > 1) continue;
+    const topic = image.topicsById.get(t.topicId);
+    if (!topic) byId.set(t.topicId, { name: null, topicId: t.topicId, ...apiError(ErrorCode.UNKNOWN_TOPIC_ID) });
+    else {
+      remove(t.topicId);
+      byId.set(t.topicId, { name: topic.name, topicId: t.topicId, ...NO_ERROR });
+    }
+  }
+  for (const t of cmd.topics) {
+    if (t.name === null && t.topicId === ZERO_UUID) {
+      response.push({ name: null, topicId: ZERO_UUID, ...apiError(ErrorCode.INVALID_REQUEST, "Neither topic name nor id were specified.") });
+    } else if (t.name !== null && t.topicId !== ZERO_UUID) {
+      response.push({ ...t, ...apiError(ErrorCode.INVALID_REQUEST, "You may not specify both topic name and topic id.") });
+    } else if (t.name !== null) {
+      if (reported.has(`n:${t.name}`)) continue;
+      reported.add(`n:${t.name}`);
+      if ((nameCount.get(t.name) ?? 0) > 1) {
+        response.push({ name: t.name, topicId: ZERO_UUID, ...apiError(ErrorCode.INVALID_REQUEST, "Duplicate topic name.") });
+        continue;
+      }
+      const topic = image.topicsByName.get(t.name);
+      if (!topic) {
+        response.push({ name: t.name, topicId: ZERO_UUID, ...apiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) });
+      } else if (deleting.has(topic.id) || (idCount.get(topic.id) ?? 0) > 1) {
+        response.push({
+          name: t.name,
+          topicId: ZERO_UUID,
+          ...apiError(ErrorCode.INVALID_REQUEST, "The provided topic name maps to an ID that was already supplied."),
+        });
+      } else {
+        remove(topic.id);
+        response.push({ name: t.name, topicId: topic.id, ...NO_ERROR });
+      }
+    } else {
+      if (reported.has(`i:${t.topicId}`)) continue;
+      reported.add(`i:${t.topicId}`);
+      if ((idCount.get(t.topicId) ?? 0) > 1) {
+        response.push({ name: null, topicId: t.topicId, ...apiError(ErrorCode.INVALID_REQUEST, "Duplicate topic id.") });
+      } else response.push(byId.get(t.topicId)!);
+    }
+  }
+  return { records, response };
+}
+
+/**
+ * CreatePartitions: grow topics to `count` partitions, placing the new ones like new
+ * topics (or on the given replicas), with the existing replication factor.
+ */
+export function createPartitions(ctx: ControlContext, cmd: CreatePartitionsCommand): ControllerResult<CreatePartitionsTopicResult[]> {
+  const counts = new Map<string, number>();
+  for (const t of cmd.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const records: MetadataRecord[] = [];
+  const response: CreatePartitionsTopicResult[] = [];
+  const reported = new Set<string>();
+  for (const t of cmd.topics) {
+    if (reported.has(t.name)) continue;
+    reported.add(t.name);
+    if (counts.get(t.name)! > 1) {
+      response.push({ name: t.name, ...apiError(ErrorCode.INVALID_REQUEST, "Duplicate topic name.") });
+      continue;
+    }
+    try {
+      records.push(...createPartitionsForTopic(ctx, t));
+      response.push({ name: t.name, ...NO_ERROR });
+    } catch (e) {
+      response.push({ name: t.name, ...apiErrorOf(e) });
+    }
+  }
+  return { records: cmd.validateOnly ? [] : records, response };
+}
+
+function createPartitionsForTopic(ctx: ControlContext, t: CreatePartitionsCommand["topics"][number]): MetadataRecord[] {
+  const { image } = ctx;
+  const topic = image.topicsByName.get(t.name);
+  if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const current = topic.partitions.size;
+  if (t.count < current) {
+    fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.`);
+  }
+  if (t.count === current) fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+  const additional = t.count - current;
+  if (t.assignments !== null && t.assignments.length !== additional) {
+    fail(
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      `Attempted to add ${additional} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`,
+    );
+  }
+  const first = topic.partitions.get(0) ?? topic.partitions.values().next().value;
+  if (!first) fail(ErrorCode.UNKNOWN_SERVER_ERROR, `Invalid state: topic ${t.name} appears to have no partitions.`);
+  const rf = first.replicas.length;
+  let parts: NewPartition[];
+  if (t.assignments !== null) {
+    parts = t.assignments.map((a, i) => {
+      validateManualAssignment(image, a.brokerIds, rf);
+      const isr = activeReplicas(image, a.brokerIds);
+      if (isr.length === 0) {
+        fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `All brokers specified in the manual partition assignment for partition ${current + i} are fenced or in controlled shutdown.`,
+        );
+      }
+      return { replicas: [...a.brokerIds], isr };
+    });
+  } else {
+    parts = placed(ctx, { startPartition: current, numPartitions: additional, replicationFactor: rf });
+  }
+  return parts.map((p, i) => partitionRecord(ctx, topic.id, current + i, p));
+}
+
+/**
+ * Leaders for partitions left leaderless that `brokerId` can now lead (Kafka's
+ * handleBrokerUnfenced): the first replica in preferred order that is in the ISR and
+ * active, counting the broker being unfenced as active.
+ */
+export function electLeadersOnUnfence(ctx: ControlContext, brokerId: number): MetadataRecord[] {
+  const { image } = ctx;
+  const version = partitionChangeRecordVersion(image.metadataVersion() ?? 0);
+  const records: MetadataRecord[] = [];
+  for (const topic of image.topicsById.values()) {
+    for (const [partitionId, p] of topic.partitions) {
+      if (p.leader !== NO_LEADER || !p.isr.includes(brokerId)) continue;
+      const leader = p.replicas.find((r) => p.isr.includes(r) && (r === brokerId || image.isActiveBroker(r)));
+      if (leader === undefined) continue;
+      records.push(
+        metadataRecord("PartitionChangeRecord", { ...defaultPartitionChangeRecord(), topicId: topic.id, partitionId, leader }, version),
+      );
+    }
+  }
+  return records;
+}
