@@ -130,7 +130,7 @@ describe("kafkajs produce encoder -> our decoder, every codec", () => {
   const messages: KafkajsMessage[] = Array.from({ length: 40 }, (_, i) => ({
     key: i % 4 === 0 ? null : `k${i}`,
     value: i % 9 === 8 ? null : Buffer.from(`payload-${i}-`.repeat(20)),
-    headers: i % 3 === 0 ? { h: `v${i}`, z: Buffer.from([i]) } : {},
+    headers: i % 3 === 0 ? ({ h: `v${i}`, z: Buffer.from([i]) } as KafkajsMessage["headers"]) : {},
     timestamp: T0 + i * 10,
   }));
 
