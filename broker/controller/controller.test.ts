@@ -100,6 +100,32 @@ describe("QuorumController bootstrap and registration", () => {
   });
 });
 
+describe("QuorumController plumbing", () => {
+  it("refuses commands before it leads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "samsa-ctl-"));
+    dirs.push(dir);
+    const quorum = new SingleVoterQuorum({ nodeId: 0, dir, store: new MemoryRaftLogStore() });
+    const controller = new QuorumController({ nodeId: 0, clusterId: CLUSTER, quorum, config: new BrokerConfig(new Map()) });
+    await expect(controller.createTopics({ topics: [topic("x")], validateOnly: false })).rejects.toMatchObject({ code: ErrorCode.NOT_CONTROLLER });
+  });
+
+  it("publishes each committed command as a new image with its delta", async () => {
+    const { controller } = await start();
+    const seen: { offset: bigint; changed: string[] }[] = [];
+    const stop = controller.onImage((image, delta) => {
+      seen.push({ offset: image.provenance.lastOffset, changed: [...delta.changedTopics.values()].map((t) => t.name) });
+    });
+    const r = await createOne(controller, topic("watched", { numPartitions: 2 }));
+    await controller.deleteTopics({ topics: [{ name: "watched", topicId: ZERO_UUID }] });
+    stop();
+    await createOne(controller, topic("unseen"));
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!.changed).toEqual(["watched"]);
+    expect(controller.image.provenance.lastEpoch).toBe(1);
+    expect(r.topicId).toBeTruthy();
+  });
+});
+
 describe("createTopics", () => {
   it("creates a topic: records replayed into the image, reply with id and effective configs", async () => {
     const { controller } = await start({ config: { "num.partitions": "3" } });

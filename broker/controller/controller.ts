@@ -67,6 +67,8 @@ export class QuorumController implements QuorumListener {
   private waiters: { offset: bigint; resolve: () => void }[] = [];
   private tail: Promise<unknown> = Promise.resolve();
   private selfEpoch: bigint | null = null;
+  /** A committed record that would not replay: the image no longer matches the log. */
+  private fatal: unknown = null;
 
   constructor(options: QuorumControllerOptions) {
     this.nodeId = options.nodeId;
@@ -158,7 +160,13 @@ export class QuorumController implements QuorumListener {
   handleCommit(batch: CommittedBatch): void {
     const delta = this.loading ?? new MetadataDelta(this.current);
     let offset = batch.baseOffset;
-    for (const record of batch.records) delta.replay(record, offset++);
+    try {
+      for (const record of batch.records) delta.replay(record, offset++);
+    } catch (e) {
+      // Like Kafka's fatal fault handler: never act on an image that disagrees with the log.
+      this.fatal = e;
+      throw e;
+    }
     delta.setProvenance({ lastOffset: batch.lastOffset, lastEpoch: batch.epoch, lastTimestamp: batch.appendTimestamp });
     if (!this.loading) this.publish(delta);
   }
@@ -196,6 +204,10 @@ export class QuorumController implements QuorumListener {
    */
   private run<T>(decide: (ctx: ControlContext) => ControllerResult<T>): Promise<T> {
     const task = async (): Promise<T> => {
+      if (this.fatal !== null) {
+        const why = this.fatal instanceof Error ? this.fatal.message : String(this.fatal);
+        throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `the metadata image failed to replay the log (${why}); restart the node`);
+      }
       if (!this.isActive()) {
         throw new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${this.nodeId} is not the active controller`);
       }
