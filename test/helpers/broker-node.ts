@@ -27,6 +27,8 @@ export function freePort(): Promise<number> {
 export class BrokerNode {
   private child: ChildProcess | undefined;
   output = "";
+  /** How long launch() waits for the "started, listening" line. */
+  static startTimeoutMs = 60_000;
 
   private constructor(
     readonly port: number,
@@ -54,14 +56,25 @@ export class BrokerNode {
     const args = [SAMSA_BIN, "broker", ...Object.entries(props).flatMap(([k, v]) => ["--override", `${k}=${v}`])];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
+    const from = this.output.length;
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`broker did not start within ${BrokerNode.startTimeoutMs} ms:\n${this.output.slice(from)}`));
+      }, BrokerNode.startTimeoutMs);
       const onData = (d: Buffer) => {
         this.output += d.toString();
-        if (this.output.includes("started, listening")) resolve();
+        if (this.output.includes("started, listening", from)) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
       child.stdout?.on("data", onData);
       child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
-      child.once("exit", (code) => reject(new Error(`broker exited with ${code} before starting:\n${this.output}`)));
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`broker exited with ${code ?? signal} before starting:\n${this.output.slice(from)}`));
+      });
     });
   }
 
