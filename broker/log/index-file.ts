@@ -135,8 +135,11 @@ export abstract class IndexFile {
 
   flush(): void {
     if (!this.loaded) return;
+    // An inactive segment's index keeps no descriptor open; don't leave one behind.
+    const wasOpen = this.fd !== undefined;
     this.writePending();
     fs.fsyncSync(this.handle());
+    if (!wasOpen) this.close();
   }
 
   /** Writes pending entries and closes the descriptor (reopened on demand). */
