@@ -10,7 +10,9 @@
  * as far as possible at generation time, so nothing is interpreted at runtime.
  *
  * Semantics follow Kafka's generator: absent fields take their default on decode, and a
- * non-ignorable field holding a non-default value cannot be written to a version that lacks it;
+ * non-ignorable field holding a non-default value cannot be written to a version that lacks it
+ * (requests and records only: the broker builds one response for every version it serves, so
+ * response encoders drop fields the negotiated version lacks, as if all were ignorable);
  * tagged fields are written only when they differ from their default, in tag order; unknown
  * tags are skipped on read. Defaults are Kafka's: the `default` attribute, else 0, false, "",
  * empty bytes, the empty array, the zero uuid, a default struct, or null for records.
@@ -840,7 +842,7 @@ class MessageGen {
       const p = this.presence(f, ctx);
       if (p.tagged) taggedFields.push(f);
       const absent = !covers(f.versions, ctx);
-      const check = !f.ignorable && absent;
+      const check = !f.ignorable && absent && this.msg.kind !== "response";
       const throwLine = check ? `throw ${this.helper("nonDefaultAtVersion")}("${f.path}", version);` : "";
       if (p.untagged) {
         const uc = cond(p.untagged, ctx);

@@ -21,6 +21,9 @@ import type { RecordTimestampSearch } from "./log-segment.ts";
 import { Log } from "./log.ts";
 import { type Cancel, schedulePeriodic, scheduleOnce } from "./scheduler.ts";
 
+/** Kafka keeps `__cluster_metadata-0` in a log dir but outside the LogManager. */
+const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
+
 /** The broker configs LogManager uses, under their Kafka names (Infinity = never). */
 export interface LogManagerConfig {
   "log.dirs": readonly string[];
@@ -145,7 +148,8 @@ export class LogManager {
         continue;
       }
       const tp = parsePartitionDirName(entry.name);
-      if (!tp) continue;
+      // The metadata log lives beside the partition logs but belongs to the quorum.
+      if (!tp || tp.topic === CLUSTER_METADATA_TOPIC) continue;
       const key = partitionDirName(tp.topic, tp.partition);
       const existing = this.logs.get(key);
       if (existing) throw new Error(`Duplicate log directories for ${key}: ${existing.log.dir} and ${path}`);

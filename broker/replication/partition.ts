@@ -1,7 +1,7 @@
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { validateAndAssignOffsets } from "../protocol/records/log-validator.ts";
 import type { Log } from "../log/log.ts";
-import { ProducerStateManager } from "./producer-state.ts";
+import { ProducerStateManager, type ProducerBatch } from "./producer-state.ts";
 import type { Clock } from "../util/clock.ts";
 
 /** Topic settings a partition applies on every append (from the effective topic config). */
@@ -42,7 +42,7 @@ export class Partition {
   partitionEpoch = -1;
   replicas: number[] = [];
   isr: number[] = [];
-  private readonly producers = new ProducerStateManager();
+  private readonly producers: ProducerStateManager;
   /** Log end offsets reported by followers (fetch offsets), by broker id. */
   private readonly followerEnds = new Map<number, number>();
 
@@ -93,7 +93,7 @@ export class Partition {
     const now = this.clock.now();
     const firstOffset = this.log.logEndOffset;
     const validated = validateAndAssignOffsets(records, {
-      firstOffset,
+      firstOffset: BigInt(firstOffset),
       leaderEpoch: this.leaderEpoch,
       now,
       timestampType: this.settings.timestampType,
@@ -101,30 +101,37 @@ export class Partition {
       maxMessageBytes: this.settings.maxMessageBytes,
       beforeMaxMs: this.settings.timestampBeforeMaxMs,
       afterMaxMs: this.settings.timestampAfterMaxMs,
+      segmentBytes: this.log.config["segment.bytes"],
     });
-    const producerBatches = validated.batches.map((b) => ({
+    // Produce carries one batch per partition (the validator enforces it).
+    const b = validated.batches[0]!;
+    const batch: ProducerBatch = {
       producerId: Number(b.producerId),
       producerEpoch: b.producerEpoch,
       baseSequence: b.baseSequence,
-      recordCount: b.lastOffset - b.baseOffset + 1,
-      firstOffset: b.baseOffset,
-      lastOffset: b.lastOffset,
-      maxTimestamp: b.maxTimestamp,
-    }));
+      recordCount: b.recordCount,
+      firstOffset: Number(b.baseOffset),
+      lastOffset: Number(b.lastOffset),
+      maxTimestamp: Number(b.maxTimestamp),
+    };
     // A retried idempotent batch is answered with its original offsets, not appended again.
-    const first = producerBatches[0];
-    if (producerBatches.length === 1 && first) {
-      const check = this.producers.check(first);
-      if (check.kind === "duplicate") {
-        return { baseOffset: check.firstOffset, lastOffset: check.lastOffset, logAppendTime: -1, logStartOffset: this.log.logStartOffset };
-      }
-    } else for (const b of producerBatches) if (this.producers.check(b).kind === "duplicate") throw new KafkaError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER);
-    this.log.append(records, { firstOffset, lastOffset: validated.lastOffset, maxTimestamp: validated.maxTimestamp, offsetOfMaxTimestamp: validated.offsetOfMaxTimestamp });
-    for (const b of producerBatches) this.producers.update(b);
+    const check = this.producers.check(batch);
+    if (check.kind === "duplicate") {
+      return { baseOffset: check.firstOffset, lastOffset: check.lastOffset, logAppendTime: -1, logStartOffset: this.log.logStartOffset };
+    }
+    const lastOffset = Number(validated.lastOffset);
+    this.log.append(records, {
+      firstOffset,
+      lastOffset,
+      maxTimestamp: Number(validated.maxTimestamp),
+      offsetOfMaxTimestamp: Number(validated.offsetOfMaxTimestamp),
+      crcVerified: true,
+    });
+    this.producers.update(batch);
     this.maybeIncrementHighWatermark();
     return {
       baseOffset: firstOffset,
-      lastOffset: validated.lastOffset,
+      lastOffset,
       logAppendTime: this.settings.timestampType === "LogAppendTime" ? now : -1,
       logStartOffset: this.log.logStartOffset,
     };
@@ -153,7 +160,7 @@ export class Partition {
   read(fetchOffset: number, maxBytes: number, upTo: "highWatermark" | "logEnd", minOneMessage: boolean, currentLeaderEpoch = -1): PartitionRead {
     this.checkLeaderEpoch(currentLeaderEpoch);
     const upperBound = upTo === "logEnd" ? this.log.logEndOffset : this.log.highWatermark;
-    const records = this.log.read(fetchOffset, maxBytes, upperBound, minOneMessage);
+    const { records } = this.log.read(fetchOffset, maxBytes, upperBound, minOneMessage);
     return {
       records,
       highWatermark: this.log.highWatermark,

@@ -1,4 +1,11 @@
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
+import { readBatchHeader } from "../protocol/records/batch-header.ts";
+
+/** The part of a log the producer state is rebuilt from: its batch headers. */
+export interface BatchHeaderSource {
+  readonly logStartOffset: number;
+  forEachBatchHeader(fromOffset: number, visit: (header: Buffer, offset: number) => boolean | void): void;
+}
 
 /** What the log needs to know of one appended batch to police idempotent producers. */
 export interface ProducerBatch {
@@ -44,6 +51,29 @@ function lastSeqOf(b: ProducerBatch): number {
  */
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerEntry>();
+
+  /**
+   * Rebuilds the state from a log's batch headers (Kafka reloads it from snapshots plus the
+   * log tail; Samsa keeps no snapshots yet, so it scans the retained log).
+   */
+  static rebuild(log: BatchHeaderSource): ProducerStateManager {
+    const psm = new ProducerStateManager();
+    log.forEachBatchHeader(log.logStartOffset, (buf) => {
+      const h = readBatchHeader(buf);
+      if (h.producerId < 0n) return;
+      const firstOffset = Number(h.baseOffset);
+      psm.update({
+        producerId: Number(h.producerId),
+        producerEpoch: h.producerEpoch,
+        baseSequence: h.baseSequence,
+        recordCount: h.lastOffsetDelta + 1,
+        firstOffset,
+        lastOffset: firstOffset + h.lastOffsetDelta,
+        maxTimestamp: Number(h.maxTimestamp),
+      });
+    });
+    return psm;
+  }
 
   /**
    * Validates one batch's epoch and sequence. Returns "duplicate" with the original offsets

@@ -1,6 +1,7 @@
 import type { KafkaError } from "../protocol/errors.ts";
 import type { BrokerConfig } from "../config/broker-config.ts";
 import type { MetadataImage } from "../controller/metadata-image.ts";
+import type { QuorumController } from "../controller/controller.ts";
 import type { ReplicaManager } from "../replication/replica-manager.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -19,6 +20,7 @@ export interface BrokerServices {
   readonly clock: Clock;
   readonly log: Logger;
   readonly replicaManager: ReplicaManager;
+  readonly controller: QuorumController;
   /** The latest committed metadata image. */
   metadata(): MetadataImage;
   describeLogDirs(): LogDirDescription[];

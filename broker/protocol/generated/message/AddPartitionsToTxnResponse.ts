@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface AddPartitionsToTxnResponse {
   /** v0+ */
@@ -75,8 +75,6 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, v: AddPartitionsToTx
         writeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, _a[_i]!, version);
       }
     }
-  } else if (v.resultsByTransaction.length !== 0) {
-    throw nonDefaultAtVersion("AddPartitionsToTxnResponse.resultsByTransaction", version);
   }
   if (version <= 3) {
     if (version <= 2) {
@@ -92,8 +90,6 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, v: AddPartitionsToTx
         writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, _a[_i]!, version);
       }
     }
-  } else if (v.resultsByTopicV3AndBelow.length !== 0) {
-    throw nonDefaultAtVersion("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", version);
   }
   if (version >= 3) {
     w.uvarint(0);

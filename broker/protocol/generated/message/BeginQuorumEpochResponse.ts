@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
 
 export interface BeginQuorumEpochResponse {
   /** v0+ */
@@ -81,7 +81,6 @@ export function encodeBeginQuorumEpochResponse(w: Writer, v: BeginQuorumEpochRes
       writeBeginQuorumEpochResponseTopicData(w, _a[_i]!, version);
     }
   }
-  if (!(version >= 1) && v.nodeEndpoints.length !== 0) throw nonDefaultAtVersion("BeginQuorumEpochResponse.nodeEndpoints", version);
   if (version >= 1) {
     let _tagged = 0;
     if (v.nodeEndpoints.length !== 0) _tagged++;

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { EMPTY_BYTES, unsupportedVersion, nonDefaultAtVersion, skipTaggedFields } from "../support.ts";
+import { EMPTY_BYTES, unsupportedVersion, skipTaggedFields } from "../support.ts";
 
 export interface CreateDelegationTokenResponse {
   /** v0+ */
@@ -57,13 +57,9 @@ export function encodeCreateDelegationTokenResponse(w: Writer, v: CreateDelegati
   }
   if (version >= 3) {
     w.compactString(v.tokenRequesterPrincipalType);
-  } else if (v.tokenRequesterPrincipalType !== "") {
-    throw nonDefaultAtVersion("CreateDelegationTokenResponse.tokenRequesterPrincipalType", version);
   }
   if (version >= 3) {
     w.compactString(v.tokenRequesterPrincipalName);
-  } else if (v.tokenRequesterPrincipalName !== "") {
-    throw nonDefaultAtVersion("CreateDelegationTokenResponse.tokenRequesterPrincipalName", version);
   }
   w.int64(v.issueTimestampMs);
   w.int64(v.expiryTimestampMs);

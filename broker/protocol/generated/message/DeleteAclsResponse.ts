@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface DeleteAclsResponse {
   /** v0+ */
@@ -177,8 +177,6 @@ function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: DeleteAclsRe
   }
   if (version >= 1) {
     w.int8(v.patternType);
-  } else if (v.patternType !== 3) {
-    throw nonDefaultAtVersion("DeleteAclsResponseDeleteAclsMatchingAcl.patternType", version);
   }
   if (version <= 1) {
     w.string(v.principal);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface DescribeAclsResponse {
   /** v0+ */
@@ -123,8 +123,6 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, v: DescribeAcl
   }
   if (version >= 1) {
     w.int8(v.patternType);
-  } else if (v.patternType !== 3) {
-    throw nonDefaultAtVersion("DescribeAclsResponseDescribeAclsResource.patternType", version);
   }
   if (version <= 1) {
     const _a = v.acls;

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface DescribeClusterResponse {
   /** v0+ */
@@ -58,8 +58,6 @@ export function encodeDescribeClusterResponse(w: Writer, v: DescribeClusterRespo
   w.compactNullableString(v.errorMessage);
   if (version >= 1) {
     w.int8(v.endpointType);
-  } else if (v.endpointType !== 1) {
-    throw nonDefaultAtVersion("DescribeClusterResponse.endpointType", version);
   }
   w.compactString(v.clusterId);
   w.int32(v.controllerId);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface DescribeConfigsResponse {
   /** v0+ */
@@ -201,8 +201,6 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v:
   w.bool(v.readOnly);
   if (version <= 0) {
     w.bool(v.isDefault);
-  } else if (v.isDefault) {
-    throw nonDefaultAtVersion("DescribeConfigsResponseDescribeConfigsResourceResult.isDefault", version);
   }
   if (version >= 1) {
     w.int8(v.configSource);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { EMPTY_BYTES, unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { EMPTY_BYTES, unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface DescribeDelegationTokenResponse {
   /** v0+ */
@@ -127,13 +127,9 @@ function writeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer,
   }
   if (version >= 3) {
     w.compactString(v.tokenRequesterPrincipalType);
-  } else if (v.tokenRequesterPrincipalType !== "") {
-    throw nonDefaultAtVersion("DescribeDelegationTokenResponseDescribedDelegationToken.tokenRequesterPrincipalType", version);
   }
   if (version >= 3) {
     w.compactString(v.tokenRequesterPrincipalName);
-  } else if (v.tokenRequesterPrincipalName !== "") {
-    throw nonDefaultAtVersion("DescribeDelegationTokenResponseDescribedDelegationToken.tokenRequesterPrincipalName", version);
   }
   w.int64(v.issueTimestamp);
   w.int64(v.expiryTimestamp);

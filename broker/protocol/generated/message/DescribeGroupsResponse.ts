@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { EMPTY_BYTES, unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { EMPTY_BYTES, unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface DescribeGroupsResponse {
   /** v1+, ignorable */
@@ -154,8 +154,6 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, v: DescribeGroupsR
   }
   if (version >= 3) {
     w.int32(v.authorizedOperations);
-  } else if (v.authorizedOperations !== -2147483648) {
-    throw nonDefaultAtVersion("DescribeGroupsResponseDescribedGroup.authorizedOperations", version);
   }
   if (version >= 5) {
     w.uvarint(0);

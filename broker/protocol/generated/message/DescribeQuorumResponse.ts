@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface DescribeQuorumResponse {
   /** v0+ */
@@ -124,8 +124,6 @@ export function encodeDescribeQuorumResponse(w: Writer, v: DescribeQuorumRespons
         writeDescribeQuorumResponseNode(w, _a[_i]!, version);
       }
     }
-  } else if (v.nodes.length !== 0) {
-    throw nonDefaultAtVersion("DescribeQuorumResponse.nodes", version);
   }
   w.uvarint(0);
 }
@@ -298,8 +296,6 @@ function writeDescribeQuorumResponseReplicaState(w: Writer, v: DescribeQuorumRes
   w.int32(v.replicaId);
   if (version >= 2) {
     w.uuidString(v.replicaDirectoryId);
-  } else if (v.replicaDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") {
-    throw nonDefaultAtVersion("DescribeQuorumResponseReplicaState.replicaDirectoryId", version);
   }
   w.int64(v.logEndOffset);
   if (version >= 1) {

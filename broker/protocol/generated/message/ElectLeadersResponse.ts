@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface ElectLeadersResponse {
   /** v0+ */
@@ -55,8 +55,6 @@ export function encodeElectLeadersResponse(w: Writer, v: ElectLeadersResponse, v
   w.int32(v.throttleTimeMs);
   if (version >= 1) {
     w.int16(v.errorCode);
-  } else if (v.errorCode !== 0) {
-    throw nonDefaultAtVersion("ElectLeadersResponse.errorCode", version);
   }
   if (version <= 1) {
     const _a = v.replicaElectionResults;

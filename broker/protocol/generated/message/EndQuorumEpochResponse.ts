@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
 
 export interface EndQuorumEpochResponse {
   /** v0+ */
@@ -81,7 +81,6 @@ export function encodeEndQuorumEpochResponse(w: Writer, v: EndQuorumEpochRespons
       writeEndQuorumEpochResponseTopicData(w, _a[_i]!, version);
     }
   }
-  if (!(version >= 1) && v.nodeEndpoints.length !== 0) throw nonDefaultAtVersion("EndQuorumEpochResponse.nodeEndpoints", version);
   if (version >= 1) {
     let _tagged = 0;
     if (v.nodeEndpoints.length !== 0) _tagged++;

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
 
 export interface FetchResponse {
   /** v1+, ignorable */
@@ -141,8 +141,6 @@ export function encodeFetchResponse(w: Writer, v: FetchResponse, version: number
   }
   if (version >= 7) {
     w.int32(v.sessionId);
-  } else if (v.sessionId !== 0) {
-    throw nonDefaultAtVersion("FetchResponse.sessionId", version);
   }
   if (version <= 11) {
     const _a = v.responses;
@@ -157,7 +155,6 @@ export function encodeFetchResponse(w: Writer, v: FetchResponse, version: number
       writeFetchResponseFetchableTopicResponse(w, _a[_i]!, version);
     }
   }
-  if (!(version >= 16) && v.nodeEndpoints.length !== 0) throw nonDefaultAtVersion("FetchResponse.nodeEndpoints", version);
   if (version >= 12) {
     let _tagged = 0;
     if (version >= 16 && v.nodeEndpoints.length !== 0) _tagged++;
@@ -313,9 +310,6 @@ function writeFetchResponsePartitionData(w: Writer, v: FetchResponsePartitionDat
   if (version >= 5) {
     w.int64(v.logStartOffset);
   }
-  if (!(version >= 12) && !isDefaultFetchResponseEpochEndOffset(v.divergingEpoch)) throw nonDefaultAtVersion("FetchResponsePartitionData.divergingEpoch", version);
-  if (!(version >= 12) && !isDefaultFetchResponseLeaderIdAndEpoch(v.currentLeader)) throw nonDefaultAtVersion("FetchResponsePartitionData.currentLeader", version);
-  if (!(version >= 12) && !isDefaultFetchResponseSnapshotId(v.snapshotId)) throw nonDefaultAtVersion("FetchResponsePartitionData.snapshotId", version);
   if (version >= 4) {
     if (version <= 11) {
       const _a = v.abortedTransactions;
@@ -339,8 +333,6 @@ function writeFetchResponsePartitionData(w: Writer, v: FetchResponsePartitionDat
   }
   if (version >= 11) {
     w.int32(v.preferredReadReplica);
-  } else if (v.preferredReadReplica !== -1) {
-    throw nonDefaultAtVersion("FetchResponsePartitionData.preferredReadReplica", version);
   }
   if (version <= 11) {
     w.nullableBytes(v.records);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, notNull, skipTaggedFields, badTaggedField } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, notNull, skipTaggedFields, badTaggedField } from "../support.ts";
 
 export interface FetchSnapshotResponse {
   /** v0+, ignorable */
@@ -106,7 +106,6 @@ export function encodeFetchSnapshotResponse(w: Writer, v: FetchSnapshotResponse,
       writeFetchSnapshotResponseTopicSnapshot(w, _a[_i]!, version);
     }
   }
-  if (!(version >= 1) && v.nodeEndpoints.length !== 0) throw nonDefaultAtVersion("FetchSnapshotResponse.nodeEndpoints", version);
   let _tagged = 0;
   if (version >= 1 && v.nodeEndpoints.length !== 0) _tagged++;
   w.uvarint(_tagged);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface FindCoordinatorResponse {
   /** v1+, ignorable */
@@ -60,8 +60,6 @@ export function encodeFindCoordinatorResponse(w: Writer, v: FindCoordinatorRespo
   }
   if (version <= 3) {
     w.int16(v.errorCode);
-  } else if (v.errorCode !== 0) {
-    throw nonDefaultAtVersion("FindCoordinatorResponse.errorCode", version);
   }
   if (version >= 1 && version <= 3) {
     if (version <= 2) {
@@ -72,8 +70,6 @@ export function encodeFindCoordinatorResponse(w: Writer, v: FindCoordinatorRespo
   }
   if (version <= 3) {
     w.int32(v.nodeId);
-  } else if (v.nodeId !== 0) {
-    throw nonDefaultAtVersion("FindCoordinatorResponse.nodeId", version);
   }
   if (version <= 3) {
     if (version <= 2) {
@@ -81,13 +77,9 @@ export function encodeFindCoordinatorResponse(w: Writer, v: FindCoordinatorRespo
     } else {
       w.compactString(v.host);
     }
-  } else if (v.host !== "") {
-    throw nonDefaultAtVersion("FindCoordinatorResponse.host", version);
   }
   if (version <= 3) {
     w.int32(v.port);
-  } else if (v.port !== 0) {
-    throw nonDefaultAtVersion("FindCoordinatorResponse.port", version);
   }
   if (version >= 4) {
     {
@@ -97,8 +89,6 @@ export function encodeFindCoordinatorResponse(w: Writer, v: FindCoordinatorRespo
         writeFindCoordinatorResponseCoordinator(w, _a[_i]!, version);
       }
     }
-  } else if (v.coordinators.length !== 0) {
-    throw nonDefaultAtVersion("FindCoordinatorResponse.coordinators", version);
   }
   if (version >= 3) {
     w.uvarint(0);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { EMPTY_BYTES, unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, notNull, skipTaggedFields } from "../support.ts";
+import { EMPTY_BYTES, unsupportedVersion, nullInNonNullable, notNull, skipTaggedFields } from "../support.ts";
 
 export interface JoinGroupResponse {
   /** v2+, ignorable */
@@ -75,8 +75,6 @@ export function encodeJoinGroupResponse(w: Writer, v: JoinGroupResponse, version
   }
   if (version >= 9) {
     w.bool(v.skipAssignment);
-  } else if (v.skipAssignment) {
-    throw nonDefaultAtVersion("JoinGroupResponse.skipAssignment", version);
   }
   if (version <= 5) {
     w.string(v.memberId);

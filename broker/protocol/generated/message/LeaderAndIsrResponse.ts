@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface LeaderAndIsrResponse {
   /** v0+ */
@@ -67,8 +67,6 @@ export function encodeLeaderAndIsrResponse(w: Writer, v: LeaderAndIsrResponse, v
         writeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, _a[_i]!, version);
       }
     }
-  } else if (v.partitionErrors.length !== 0) {
-    throw nonDefaultAtVersion("LeaderAndIsrResponse.partitionErrors", version);
   }
   if (version >= 5) {
     {
@@ -78,8 +76,6 @@ export function encodeLeaderAndIsrResponse(w: Writer, v: LeaderAndIsrResponse, v
         writeLeaderAndIsrResponseLeaderAndIsrTopicError(w, _a[_i]!, version);
       }
     }
-  } else if (v.topics.length !== 0) {
-    throw nonDefaultAtVersion("LeaderAndIsrResponse.topics", version);
   }
   if (version >= 4) {
     w.uvarint(0);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface LeaveGroupResponse {
   /** v1+, ignorable */
@@ -59,8 +59,6 @@ export function encodeLeaveGroupResponse(w: Writer, v: LeaveGroupResponse, versi
         writeLeaveGroupResponseMemberResponse(w, _a[_i]!, version);
       }
     }
-  } else if (v.members.length !== 0) {
-    throw nonDefaultAtVersion("LeaveGroupResponse.members", version);
   }
   if (version >= 4) {
     w.uvarint(0);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface ListOffsetsResponse {
   /** v2+, ignorable */
@@ -168,23 +168,15 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: List
         w.int64(_a[_i]!);
       }
     }
-  } else if (v.oldStyleOffsets.length !== 0) {
-    throw nonDefaultAtVersion("ListOffsetsResponseListOffsetsPartitionResponse.oldStyleOffsets", version);
   }
   if (version >= 1) {
     w.int64(v.timestamp);
-  } else if (v.timestamp !== -1n) {
-    throw nonDefaultAtVersion("ListOffsetsResponseListOffsetsPartitionResponse.timestamp", version);
   }
   if (version >= 1) {
     w.int64(v.offset);
-  } else if (v.offset !== -1n) {
-    throw nonDefaultAtVersion("ListOffsetsResponseListOffsetsPartitionResponse.offset", version);
   }
   if (version >= 4) {
     w.int32(v.leaderEpoch);
-  } else if (v.leaderEpoch !== -1) {
-    throw nonDefaultAtVersion("ListOffsetsResponseListOffsetsPartitionResponse.leaderEpoch", version);
   }
   if (version >= 6) {
     w.uvarint(0);

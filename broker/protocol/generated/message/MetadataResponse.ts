@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, notNull, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, notNull, skipTaggedFields } from "../support.ts";
 
 export interface MetadataResponse {
   /** v3+, ignorable */
@@ -130,8 +130,6 @@ export function encodeMetadataResponse(w: Writer, v: MetadataResponse, version: 
   }
   if (version >= 8 && version <= 10) {
     w.int32(v.clusterAuthorizedOperations);
-  } else if (v.clusterAuthorizedOperations !== -2147483648) {
-    throw nonDefaultAtVersion("MetadataResponse.clusterAuthorizedOperations", version);
   }
   if (version >= 9) {
     w.uvarint(0);
@@ -262,8 +260,6 @@ function writeMetadataResponseTopic(w: Writer, v: MetadataResponseTopic, version
   }
   if (version >= 8) {
     w.int32(v.topicAuthorizedOperations);
-  } else if (v.topicAuthorizedOperations !== -2147483648) {
-    throw nonDefaultAtVersion("MetadataResponseTopic.topicAuthorizedOperations", version);
   }
   if (version >= 9) {
     w.uvarint(0);

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import type { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields } from "../support.ts";
 
 export interface OffsetFetchResponse {
   /** v3+, ignorable */
@@ -116,8 +116,6 @@ export function encodeOffsetFetchResponse(w: Writer, v: OffsetFetchResponse, ver
         writeOffsetFetchResponseTopic(w, _a[_i]!, version);
       }
     }
-  } else if (v.topics.length !== 0) {
-    throw nonDefaultAtVersion("OffsetFetchResponse.topics", version);
   }
   if (version >= 2 && version <= 7) {
     w.int16(v.errorCode);
@@ -130,8 +128,6 @@ export function encodeOffsetFetchResponse(w: Writer, v: OffsetFetchResponse, ver
         writeOffsetFetchResponseGroup(w, _a[_i]!, version);
       }
     }
-  } else if (v.groups.length !== 0) {
-    throw nonDefaultAtVersion("OffsetFetchResponse.groups", version);
   }
   if (version >= 6) {
     w.uvarint(0);

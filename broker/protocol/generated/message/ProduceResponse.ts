@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
 
 export interface ProduceResponse {
   /** v0+ */
@@ -115,7 +115,6 @@ export function encodeProduceResponse(w: Writer, v: ProduceResponse, version: nu
   if (version >= 1) {
     w.int32(v.throttleTimeMs);
   }
-  if (!(version >= 10) && v.nodeEndpoints.length !== 0) throw nonDefaultAtVersion("ProduceResponse.nodeEndpoints", version);
   if (version >= 9) {
     let _tagged = 0;
     if (version >= 10 && v.nodeEndpoints.length !== 0) _tagged++;
@@ -273,7 +272,6 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, v: ProduceRespo
       w.compactNullableString(v.errorMessage);
     }
   }
-  if (!(version >= 10) && !isDefaultProduceResponseLeaderIdAndEpoch(v.currentLeader)) throw nonDefaultAtVersion("ProduceResponsePartitionProduceResponse.currentLeader", version);
   if (version >= 9) {
     let _tagged = 0;
     if (version >= 10 && !isDefaultProduceResponseLeaderIdAndEpoch(v.currentLeader)) _tagged++;

@@ -3,7 +3,7 @@
 
 import type { Reader } from "../../primitives/reader.ts";
 import { Writer } from "../../primitives/writer.ts";
-import { unsupportedVersion, nonDefaultAtVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
+import { unsupportedVersion, nullInNonNullable, skipTaggedFields, badTaggedField } from "../support.ts";
 
 export interface VoteResponse {
   /** v0+ */
@@ -77,7 +77,6 @@ export function encodeVoteResponse(w: Writer, v: VoteResponse, version: number):
       writeVoteResponseTopicData(w, _a[_i]!, version);
     }
   }
-  if (!(version >= 1) && v.nodeEndpoints.length !== 0) throw nonDefaultAtVersion("VoteResponse.nodeEndpoints", version);
   let _tagged = 0;
   if (version >= 1 && v.nodeEndpoints.length !== 0) _tagged++;
   w.uvarint(_tagged);

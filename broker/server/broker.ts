@@ -1,0 +1,179 @@
+import type { BrokerConfig } from "../config/broker-config.ts";
+import { startMetadataLayer, type MetadataLayer } from "../controller/metadata-layer.ts";
+import type { MetadataImage } from "../controller/metadata-image.ts";
+import { LogManager } from "../log/log-manager.ts";
+import { SocketServer } from "../network/socket-server.ts";
+import { initCompression } from "../protocol/records/compression.ts";
+import { KafkaError, ErrorCode } from "../protocol/errors.ts";
+import { Partition } from "../replication/partition.ts";
+import { ReplicaManager } from "../replication/replica-manager.ts";
+import { systemClock, type Clock, type Timer } from "../util/clock.ts";
+import { createLogger, type Logger } from "../util/logger.ts";
+import type { BrokerServices, LogDirDescription } from "./broker-services.ts";
+import { partitionSettings } from "./partition-settings.ts";
+import { ProducerIdManager } from "./producer-id-manager.ts";
+import { RequestDispatcher } from "./request-dispatcher.ts";
+import { servedApis } from "./served-apis.ts";
+
+/**
+ * One Samsa node in combined mode: the metadata layer (quorum + controller), the logs, the
+ * partitions this node hosts, and the Kafka listeners. Partitions follow the metadata image:
+ * every committed change is applied to the replica manager before the command that made it
+ * replies, so a client that created a topic can produce to it at once.
+ */
+export class Broker implements BrokerServices {
+  readonly replicaManager: ReplicaManager;
+  private readonly servers: SocketServer[] = [];
+  private boundListeners: { name: string; host: string; port: number }[] = [];
+
+  private constructor(
+    readonly config: BrokerConfig,
+    readonly clock: Clock & Timer,
+    readonly log: Logger,
+    private readonly metadataLayer: MetadataLayer,
+    private readonly logManager: LogManager,
+  ) {
+    this.replicaManager = new ReplicaManager(clock);
+  }
+
+  static async start(config: BrokerConfig, clock: Clock & Timer = systemClock): Promise<Broker> {
+    const log = createLogger({ node: config.nodeId });
+    await initCompression();
+    const metadataLayer = await startMetadataLayer({ config, clock, logger: logAdapter(log) });
+    const image = metadataLayer.controller.image;
+    config.setDynamic(image.brokerConfigs(config.nodeId), image.brokerConfigs(""));
+    const logManager = new LogManager({
+      config: {
+        "log.dirs": config.logDirs,
+        "log.retention.check.interval.ms": config.int("log.retention.check.interval.ms"),
+        "log.flush.offset.checkpoint.interval.ms": config.int("log.flush.offset.checkpoint.interval.ms"),
+        "log.flush.start.offset.checkpoint.interval.ms": config.int("log.flush.start.offset.checkpoint.interval.ms"),
+        "log.flush.scheduler.interval.ms": config.int("log.flush.scheduler.interval.ms"),
+      },
+      topicConfig: (topic) => Object.fromEntries(config.topicConfig(metadataLayer.controller.image.topicConfigs(topic))),
+      clock,
+      timer: clock,
+      logger: logAdapter(log),
+    });
+    logManager.startup();
+    const broker = new Broker(config, clock, log, metadataLayer, logManager);
+    broker.applyImage(image);
+    metadataLayer.controller.onImage((next) => broker.applyImage(next));
+    await broker.listen();
+    return broker;
+  }
+
+  get nodeId(): number {
+    return this.config.nodeId;
+  }
+  get controller() {
+    return this.metadataLayer.controller;
+  }
+  metadata(): MetadataImage {
+    return this.metadataLayer.controller.image;
+  }
+
+  /**
+   * Makes the hosted partitions match the image: creates logs and leads the partitions
+   * assigned here, updates configs, and deletes the logs of topics that are gone.
+   */
+  private applyImage(image: MetadataImage): void {
+    this.config.setDynamic(image.brokerConfigs(this.nodeId), image.brokerConfigs(""));
+    const wanted = new Set<string>();
+    for (const topic of image.topicsByName.values()) {
+      const effective = this.config.topicConfig(image.topicConfigs(topic.name));
+      const settings = partitionSettings(effective);
+      for (const [index, reg] of topic.partitions) {
+        if (!reg.replicas.includes(this.nodeId)) continue;
+        wanted.add(`${topic.name}-${index}`);
+        let p = this.replicaManager.get(topic.name, index);
+        if (p && p.topicId !== topic.id) {
+          // Same name, new topic: the old one was deleted and re-created.
+          this.dropPartition(p);
+          p = undefined;
+        }
+        if (!p) {
+          const log = this.logManager.getOrCreateLog(topic.name, index, Object.fromEntries(effective));
+          p = new Partition(topic.name, index, topic.id, log, settings, this.nodeId, this.clock);
+          this.replicaManager.add(p);
+        } else {
+          p.updateSettings(settings);
+          p.log.updateConfig(this.logManager.configFor(topic.name, Object.fromEntries(effective)));
+        }
+        if (reg.leader === this.nodeId) p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
+      }
+    }
+    for (const p of [...this.replicaManager.all()]) if (!wanted.has(p.key)) this.dropPartition(p);
+    // Logs on disk for partitions the metadata no longer assigns here (deleted while down).
+    for (const log of this.logManager.allLogs()) {
+      if (!wanted.has(`${log.topic}-${log.partition}`)) this.logManager.deleteLog(log.topic, log.partition);
+    }
+  }
+
+  private dropPartition(p: Partition): void {
+    this.replicaManager.remove(p.topic, p.index);
+    this.logManager.deleteLog(p.topic, p.index);
+  }
+
+  describeLogDirs(): LogDirDescription[] {
+    return this.logManager.describeLogDirs().map((d) => ({
+      path: d.logDir,
+      totalBytes: d.totalBytes,
+      usableBytes: d.usableBytes,
+      partitions: d.partitions.map((p) => ({ topic: p.topic, partition: p.partition, size: p.sizeInBytes })),
+    }));
+  }
+
+  async autoCreateTopics(names: readonly string[]): Promise<Map<string, KafkaError | null>> {
+    const results = await this.controller.createTopics({
+      topics: names.map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),
+      validateOnly: false,
+    });
+    return new Map(
+      results.map((r) => [
+        r.name,
+        r.errorCode === ErrorCode.NONE || r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS ? null : new KafkaError(r.errorCode as never, r.errorMessage ?? undefined),
+      ]),
+    );
+  }
+
+  private async listen(): Promise<void> {
+    const producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, this.controller.brokerEpoch ?? -1n));
+    const served = servedApis(this, producerIds, () => dispatcher.advertised);
+    const dispatcher = new RequestDispatcher(served, this.log);
+    const controllerNames = new Set(this.config.list("controller.listener.names").map((n) => n.toUpperCase()));
+    for (const listener of this.config.listeners()) {
+      if (controllerNames.has(listener.name)) continue;
+      const server = new SocketServer(
+        listener.name,
+        dispatcher,
+        {
+          maxRequestBytes: this.config.int("socket.request.max.bytes"),
+          maxConnections: this.config.int("max.connections"),
+          idleTimeoutMs: this.config.int("connections.max.idle.ms"),
+        },
+        this.log,
+      );
+      const port = await server.listen(listener.host, listener.port);
+      this.servers.push(server);
+      this.boundListeners.push({ name: listener.name, host: listener.host, port });
+    }
+  }
+
+  describeListeners(): string {
+    return this.boundListeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(",");
+  }
+
+  /** Graceful shutdown: stop serving, answer waiting requests, flush and checkpoint the logs. */
+  async shutdown(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.close()));
+    this.replicaManager.shutdown();
+    this.logManager.shutdown();
+    await this.metadataLayer.close();
+  }
+}
+
+function logAdapter(log: Logger) {
+  return { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+}
+

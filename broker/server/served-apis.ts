@@ -1,0 +1,41 @@
+import type { ApiVersionRange } from "../protocol/headers.ts";
+import type { BrokerServices } from "./broker-services.ts";
+import type { ProducerIdManager } from "./producer-id-manager.ts";
+import type { ServedApis } from "./request-dispatcher.ts";
+import { alterConfigsHandler, incrementalAlterConfigsHandler } from "./handlers/alter-configs.ts";
+import { apiVersionsHandler } from "./handlers/api-versions.ts";
+import { describeClusterHandler, describeLogDirsHandler } from "./handlers/cluster.ts";
+import { deleteRecordsHandler } from "./handlers/delete-records.ts";
+import { describeConfigsHandler } from "./handlers/describe-configs.ts";
+import { fetchHandler } from "./handlers/fetch.ts";
+import { initProducerIdHandler } from "./handlers/init-producer-id.ts";
+import { listOffsetsHandler } from "./handlers/list-offsets.ts";
+import { metadataHandler } from "./handlers/metadata.ts";
+import { offsetForLeaderEpochHandler } from "./handlers/offset-for-leader-epoch.ts";
+import { produceHandler } from "./handlers/produce.ts";
+import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./handlers/topics.ts";
+
+/**
+ * The APIs this node serves and the versions it advertises: Kafka 3.9's ranges, except
+ * Produce below v3 and Fetch below v4, which need the retired message formats (magic 0/1).
+ */
+export function servedApis(services: BrokerServices, producerIds: ProducerIdManager, advertised: () => readonly ApiVersionRange[]): ServedApis {
+  return {
+    0: { minVersion: 3, maxVersion: 11, handle: produceHandler(services) },
+    1: { minVersion: 4, maxVersion: 16, handle: fetchHandler(services) },
+    2: { minVersion: 0, maxVersion: 9, handle: listOffsetsHandler(services) },
+    3: { minVersion: 0, maxVersion: 12, handle: metadataHandler(services) },
+    18: { minVersion: 0, maxVersion: 3, handle: apiVersionsHandler(services, advertised) },
+    19: { minVersion: 0, maxVersion: 7, handle: createTopicsHandler(services) },
+    20: { minVersion: 0, maxVersion: 6, handle: deleteTopicsHandler(services) },
+    21: { minVersion: 0, maxVersion: 2, handle: deleteRecordsHandler(services) },
+    22: { minVersion: 0, maxVersion: 5, handle: initProducerIdHandler(producerIds) },
+    23: { minVersion: 0, maxVersion: 4, handle: offsetForLeaderEpochHandler(services) },
+    32: { minVersion: 0, maxVersion: 4, handle: describeConfigsHandler(services) },
+    33: { minVersion: 0, maxVersion: 2, handle: alterConfigsHandler(services) },
+    35: { minVersion: 0, maxVersion: 4, handle: describeLogDirsHandler(services) },
+    37: { minVersion: 0, maxVersion: 3, handle: createPartitionsHandler(services) },
+    44: { minVersion: 0, maxVersion: 1, handle: incrementalAlterConfigsHandler(services) },
+    60: { minVersion: 0, maxVersion: 1, handle: describeClusterHandler(services) },
+  };
+}
