@@ -1,25 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Purgatory, type DelayedOperation } from "./purgatory.ts";
-import type { Timer } from "../util/clock.ts";
-
-class ManualTimer implements Timer {
-  private tasks: { at: number; fn: () => void; cancelled: boolean }[] = [];
-  now = 0;
-  schedule(ms: number, fn: () => void) {
-    const task = { at: this.now + ms, fn, cancelled: false };
-    this.tasks.push(task);
-    return () => {
-      task.cancelled = true;
-    };
-  }
-  advance(ms: number) {
-    this.now += ms;
-    for (const t of this.tasks.filter((t) => t.at <= this.now && !t.cancelled)) {
-      t.cancelled = true;
-      t.fn();
-    }
-  }
-}
+import { ManualTime } from "../log/test-support.ts";
 
 function op(ready: () => boolean) {
   const events: string[] = [];
@@ -36,7 +17,7 @@ function op(ready: () => boolean) {
 
 describe("Purgatory", () => {
   it("completes immediately when the condition already holds", () => {
-    const p = new Purgatory(new ManualTimer());
+    const p = new Purgatory(new ManualTime());
     const { o, events } = op(() => true);
     p.tryCompleteElseWatch(o, ["t-0"], 100);
     expect(events).toEqual(["complete"]);
@@ -44,7 +25,7 @@ describe("Purgatory", () => {
   });
 
   it("completes a watched operation on a key change, once, and cancels its timer", () => {
-    const timer = new ManualTimer();
+    const timer = new ManualTime();
     const p = new Purgatory(timer);
     let ready = false;
     const { o, events } = op(() => ready);
@@ -60,7 +41,7 @@ describe("Purgatory", () => {
   });
 
   it("expires an operation whose condition never holds", () => {
-    const timer = new ManualTimer();
+    const timer = new ManualTime();
     const p = new Purgatory(timer);
     const { o, events } = op(() => false);
     p.tryCompleteElseWatch(o, ["t-0"], 100);

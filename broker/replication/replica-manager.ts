@@ -2,6 +2,7 @@ import { ErrorCode, KafkaError, errorCodeOf } from "../protocol/errors.ts";
 import type { Timer } from "../util/clock.ts";
 import type { Partition } from "./partition.ts";
 import { Purgatory } from "./purgatory.ts";
+import { RecordValidationError } from "../protocol/records/log-validator.ts";
 
 export interface TopicPartition {
   topic: string;
@@ -11,6 +12,8 @@ export interface TopicPartition {
 export interface ProduceResult extends TopicPartition {
   errorCode: number;
   errorMessage: string | null;
+  /** Which batch (and why) failed validation, for the produce response (KIP-467). */
+  recordErrors: { batchIndex: number; message: string }[];
   baseOffset: number;
   logAppendTime: number;
   logStartOffset: number;
@@ -88,13 +91,14 @@ export class ReplicaManager {
         const p = this.leaderPartition(e.topic, e.partition);
         const r = p.appendRecordsToLeader(e.records, requiredAcks);
         this.fetchPurgatory.checkAndComplete(p.key);
-        return { topic: e.topic, partition: e.partition, errorCode: 0, errorMessage: null, ...r };
+        return { topic: e.topic, partition: e.partition, errorCode: 0, errorMessage: null, recordErrors: [], ...r };
       } catch (err) {
         return {
           topic: e.topic,
           partition: e.partition,
           errorCode: errorCodeOf(err),
           errorMessage: err instanceof Error ? err.message : String(err),
+          recordErrors: err instanceof RecordValidationError ? err.recordErrors : [],
           baseOffset: -1,
           lastOffset: -1,
           logAppendTime: -1,

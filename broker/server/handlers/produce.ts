@@ -36,7 +36,7 @@ export function produceHandler(services: BrokerServices): ApiHandler<0> {
             baseOffset: BigInt(r.baseOffset),
             logAppendTimeMs: BigInt(r.logAppendTime),
             logStartOffset: BigInt(r.logStartOffset),
-            recordErrors: [],
+            recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
             errorMessage: r.errorCode === 0 ? null : r.errorMessage,
             currentLeader: { leaderId: p?.leaderId ?? -1, leaderEpoch: p?.leaderEpoch ?? -1 },
           };

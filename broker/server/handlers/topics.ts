@@ -1,3 +1,4 @@
+import { ErrorCode } from "../../protocol/errors.ts";
 import type { ApiResponse } from "../../protocol/generated/apis.ts";
 import { ZERO_UUID } from "../../protocol/generated/support.ts";
 import type { BrokerServices } from "../broker-services.ts";
@@ -28,7 +29,9 @@ export function deleteTopicsHandler(services: BrokerServices): ApiHandler<20> {
   return async (req, ctx): Promise<ApiResponse<20>> => {
     const topics = ctx.header.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const results = await services.controller.deleteTopics({ topics });
-    return { throttleTimeMs: 0, responses: results.map((r) => ({ name: r.name, topicId: r.topicId, errorCode: r.errorCode, errorMessage: r.errorMessage })) };
+    // TOPIC_DELETION_DISABLED arrived with v3; older clients get INVALID_REQUEST, as from Kafka.
+    const code = (c: number) => (c === ErrorCode.TOPIC_DELETION_DISABLED && ctx.header.apiVersion < 3 ? ErrorCode.INVALID_REQUEST : c);
+    return { throttleTimeMs: 0, responses: results.map((r) => ({ name: r.name, topicId: r.topicId, errorCode: code(r.errorCode), errorMessage: r.errorMessage })) };
   };
 }
 

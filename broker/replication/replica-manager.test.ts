@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ErrorCode } from "../protocol/errors.ts";
+import { encodeRecordBatch, iterateBatches } from "../protocol/records/record-batch.ts";
+import { ManualTime, makeTmpDir, openTestLog, removeDir } from "../log/test-support.ts";
+import { Partition, type PartitionSettings } from "./partition.ts";
+import { ReplicaManager } from "./replica-manager.ts";
+
+const SETTINGS: PartitionSettings = {
+  minInsyncReplicas: 1,
+  maxMessageBytes: 1048588,
+  timestampType: "CreateTime",
+  timestampBeforeMaxMs: Infinity,
+  timestampAfterMaxMs: Infinity,
+  compacted: false,
+};
+
+function batch(values: string[], producer?: { id: bigint; epoch: number; seq: number }): Buffer {
+  return encodeRecordBatch({
+    baseTimestamp: 1_000_000n,
+    producerId: producer?.id ?? -1n,
+    producerEpoch: producer?.epoch ?? -1,
+    baseSequence: producer?.seq ?? -1,
+    records: values.map((v, i) => ({ offsetDelta: i, timestampDelta: 0, key: null, value: Buffer.from(v), headers: [] })),
+  });
+}
+
+describe("ReplicaManager with a leader partition", () => {
+  let dir: string;
+  let time: ManualTime;
+  let rm: ReplicaManager;
+  let partition: Partition;
+
+  const setup = (settings: PartitionSettings = SETTINGS, isr = [0]) => {
+    partition = new Partition("t", 0, "AAAAAAAAAAAAAAAAAAAAAQ", openTestLog(dir, time), settings, 0, time);
+    partition.makeLeader(3, 0, isr, isr);
+    rm = new ReplicaManager(time);
+    rm.add(partition);
+  };
+  const produce = (records: Buffer, acks = 1) => rm.appendRecords(acks, 30_000, [{ topic: "t", partition: 0, records }]).then((r) => r[0]!);
+  const fetch = (fetchOffset: number, minBytes = 1, maxWaitMs = 500) =>
+    rm.fetchMessages({ replicaId: -1, maxWaitMs, minBytes, maxBytes: 1 << 20, partitions: [{ topic: "t", partition: 0, fetchOffset, maxBytes: 1 << 20, currentLeaderEpoch: -1 }] });
+
+  beforeEach(() => {
+    dir = makeTmpDir("samsa-rm-");
+    time = new ManualTime();
+  });
+  afterEach(() => {
+    partition.log.close();
+    removeDir(dir);
+  });
+
+  it("assigns consecutive offsets, stamps the leader epoch and advances the high watermark", async () => {
+    setup();
+    expect(await produce(batch(["a", "b", "c"]))).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(await produce(batch(["d"]), -1)).toMatchObject({ errorCode: 0, baseOffset: 3 });
+    expect(partition.highWatermark).toBe(4);
+    const [r] = await fetch(0);
+    const headers = [...iterateBatches(r!.records!)].map((b) => b.header!);
+    expect(headers.map((h) => [h.baseOffset, h.partitionLeaderEpoch])).toEqual([[0n, 3], [3n, 3]]);
+  });
+
+  it("parks a fetch at the log end until an append arrives, and expires it after max wait", async () => {
+    setup();
+    await produce(batch(["a"]));
+    let done = false;
+    const waiting = fetch(1).then((r) => ((done = true), r));
+    await Promise.resolve();
+    expect(done).toBe(false);
+    await produce(batch(["b"]));
+    const [r] = await waiting;
+    expect([...iterateBatches(r!.records!)].map((b) => b.header!.baseOffset)).toEqual([1n]);
+
+    const expiring = fetch(2);
+    time.advance(499);
+    await Promise.resolve();
+    time.advance(1);
+    const [empty] = await expiring;
+    expect(empty!.records!.length).toBe(0);
+    expect(empty!.highWatermark).toBe(2);
+  });
+
+  it("answers a retried idempotent batch with its first offsets and rejects sequence gaps", async () => {
+    setup();
+    const p = { id: 42n, epoch: 0, seq: 0 };
+    expect(await produce(batch(["a", "b"], p))).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(await produce(batch(["a", "b"], p))).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(partition.log.logEndOffset).toBe(2);
+    expect(await produce(batch(["z"], { ...p, seq: 5 }))).toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(await produce(batch(["c"], { ...p, seq: 2 }))).toMatchObject({ errorCode: 0, baseOffset: 2 });
+  });
+
+  it("refuses acks=-1 below min.insync.replicas, unknown partitions and corrupt batches with Kafka's codes", async () => {
+    setup({ ...SETTINGS, minInsyncReplicas: 2 });
+    expect(await produce(batch(["a"]), -1)).toMatchObject({ errorCode: ErrorCode.NOT_ENOUGH_REPLICAS });
+    expect(await produce(batch(["a"]), 1)).toMatchObject({ errorCode: 0 });
+    const bad = batch(["x"]);
+    bad[bad.length - 1] ^= 0xff;
+    expect(await produce(bad)).toMatchObject({ errorCode: ErrorCode.CORRUPT_MESSAGE });
+    const [r] = await rm.appendRecords(1, 1000, [{ topic: "nope", partition: 0, records: batch(["a"]) }]);
+    expect(r!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(partition.log.logEndOffset).toBe(1);
+  });
+
+  it("answers out-of-range fetch offsets and stale leader epochs with errors", async () => {
+    setup();
+    await produce(batch(["a"]));
+    expect((await fetch(7))[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    const [stale] = await rm.fetchMessages({ replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 100, partitions: [{ topic: "t", partition: 0, fetchOffset: 0, maxBytes: 100, currentLeaderEpoch: 2 }] });
+    expect(stale!.errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+  });
+});
