@@ -56,9 +56,19 @@ beforeAll(async () => {
   c.destroy();
 });
 
-// After every test, the well-behaved clients on their own connections still work.
-afterEach(async () => {
+// After every test, the well-behaved clients on their own connections still work. If the
+// broker died, the test that killed it fails with the broker's output, and the broker is
+// relaunched on the same data dir so the remaining tests still say something.
+const deaths: string[] = [];
+afterEach(async (ctx) => {
   for (const c of conns.splice(0)) c.destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  if (!node.alive) {
+    const tail = node.output.slice(-2500);
+    deaths.push(ctx.task.name);
+    await node.launch();
+    throw new Error(`the broker process died during "${ctx.task.name}":\n${tail}`);
+  }
   const value = `after-${acked.length}`;
   const [meta] = await producer.send({ topic: TOPIC, acks: -1, messages: [{ value }] });
   expect(meta?.errorCode).toBe(0);
@@ -103,6 +113,14 @@ describe("bad input on raw sockets", () => {
     const c = await open();
     await c.write(Buffer.alloc(4));
     await expectClosedSilently(c, "a zero-size frame");
+  });
+
+  it("a frame shorter than a request header closes the connection", async () => {
+    for (let n = 1; n < 8; n++) {
+      const c = await open();
+      await c.send(Buffer.alloc(n, 0));
+      await expectClosedSilently(c, `a ${n}-byte frame`);
+    }
   });
 
   it("a truncated frame followed by our close is cleaned up", async () => {
@@ -275,5 +293,6 @@ describe("bad input on raw sockets", () => {
     const offsets = await admin.fetchTopicOffsets(TOPIC);
     expect(offsets).toEqual([expect.objectContaining({ partition: 0, low: "0", high: String(acked.length) })]);
     expect(node.alive).toBe(true);
+    expect(deaths, "tests during which the broker process died").toEqual([]);
   });
 });

@@ -132,6 +132,7 @@ describe("crash recovery", () => {
       }
       for (const [v, n] of seen) expect(n, `acknowledged value ${v} appears ${n} times`).toBe(1);
       const end = ends.find((e) => e.partition === p);
+      if (process.env.CRASH_DEBUG) console.log(`p${p}: acked ${mine.size} (max ${maxAcked}), recovered ${msgs.length}, in flight at kill ${inFlightAtKill}, failures ${failures}`);
       expect(Number(end?.high)).toBe(msgs.length);
       expect(Number(end?.low)).toBe(0);
     }

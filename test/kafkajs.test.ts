@@ -299,10 +299,10 @@ describe("kafkajs admin", () => {
     const md = await admin.fetchTopicMetadata({ topics: ["kjs-admin"] });
     expect(md.topics[0]!.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2, 3, 4]);
     expect(await rejection(admin.createPartitions({ topicPartitions: [{ topic: "kjs-admin", count: 2 }] }))).toEqual(["INVALID_PARTITIONS"]);
-    // The new partitions take writes.
+    // The new partitions take writes (keyed: kjs-admin is compacted, which refuses null keys).
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    const [r] = await producer.send({ topic: "kjs-admin", acks: -1, messages: [{ value: "p4", partition: 4 }] });
+    const [r] = await producer.send({ topic: "kjs-admin", acks: -1, messages: [{ key: "k", value: "p4", partition: 4 }] });
     expect(r).toMatchObject({ partition: 4, errorCode: 0, baseOffset: "0" });
     await producer.disconnect();
   });
@@ -319,8 +319,11 @@ describe("kafkajs admin", () => {
       messages: Array.from({ length: 10 }, (_, i) => ({ value: `t${i}`, timestamp: String(base + i * 1000) })),
     });
     await producer.disconnect();
+    // One batch whose records carry their own timestamps.
+    expect((await readAll(topic, 0)).map((m) => m.ts)).toEqual(Array.from({ length: 10 }, (_, i) => base + i * 1000));
 
     expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: "10", high: "10", low: "0" }]);
+    // Kafka looks inside the batch for the first record at or after the timestamp.
     expect(await admin.fetchTopicOffsetsByTimestamp(topic, base + 4500)).toEqual([{ partition: 0, offset: "5" }]);
     expect(await admin.fetchTopicOffsetsByTimestamp(topic, base)).toEqual([{ partition: 0, offset: "0" }]);
     expect(await admin.fetchTopicOffsetsByTimestamp(topic, base - 1)).toEqual([{ partition: 0, offset: "0" }]);

@@ -91,8 +91,8 @@ def describe(resource):
 def admin_create_topics():
     create([NewTopic("ck-admin", num_partitions=2, replication_factor=1,
                      config={"retention.ms": "3600000", "cleanup.policy": "compact"}),
-            NewTopic("ck-data", num_partitions=2, replication_factor=1),
-            NewTopic("ck-assigned", num_partitions=-1, replication_factor=-1, replica_assignment=[[0], [0], [0]])])
+            NewTopic("ck-data", num_partitions=2, replication_factor=1)])
+    create([NewTopic("ck-assigned", num_partitions=3, replication_factor=-1, replica_assignment=[[0], [0], [0]])])
     t = topics_now()
     check("create_topics created ck-admin/ck-data", {"ck-admin", "ck-data"} <= set(t), list(t))
     check("replica_assignment gave 3 partitions", "ck-assigned" in t and len(t["ck-assigned"].partitions) == 3,
