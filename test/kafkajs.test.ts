@@ -307,7 +307,7 @@ describe("kafkajs admin", () => {
     await producer.disconnect();
   });
 
-  it("fetchTopicOffsets, fetchTopicOffsetsByTimestamp, deleteTopicRecords", async () => {
+  it("fetchTopicOffsets, fetchTopicOffsetsByTimestamp", async () => {
     const topic = "kjs-offsets";
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -329,7 +329,23 @@ describe("kafkajs admin", () => {
     expect(await admin.fetchTopicOffsetsByTimestamp(topic, base - 1)).toEqual([{ partition: 0, offset: "0" }]);
     // After the last timestamp Kafka answers -1; kafkajs turns that into the high watermark.
     expect(await admin.fetchTopicOffsetsByTimestamp(topic, Date.now() + 60_000)).toEqual([{ partition: 0, offset: "10" }]);
+  });
 
+  it("deleteTopicRecords moves the log start offset", async () => {
+    const topic = "kjs-delete-records";
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const base = Date.now() - 100_000;
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: 10 }, (_, i) => ({ value: `t${i}`, timestamp: String(base + i * 1000) })),
+    });
+    await producer.disconnect();
+
+    // kafkajs looks the partition leaders up in its metadata cache before asking: load it.
+    expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: "10", high: "10", low: "0" }]);
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "4" }] });
     expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: "10", high: "10", low: "4" }]);
     const rest = await readAll(topic, 0);
