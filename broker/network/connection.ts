@@ -22,6 +22,8 @@ export class CloseConnection extends Error {
   override readonly name = "CloseConnection";
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** Pause reading when this much response data waits in the socket's buffer. */
 const WRITE_HIGH_WATER = 8 * 1024 * 1024;
 
@@ -86,6 +88,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private take(n: number): Buffer {
+    if (n === 0) return EMPTY;
     const first = this.peek(n);
     const out = first.subarray(0, n);
     if (first.length === n) this.chunks.shift();

@@ -4,6 +4,7 @@ import type { MetadataImage } from "../controller/metadata-image.ts";
 import { LogManager } from "../log/log-manager.ts";
 import { SocketServer } from "../network/socket-server.ts";
 import { initCompression } from "../protocol/records/compression.ts";
+import { findRecordByTimestamp } from "../protocol/records/record-timestamp-search.ts";
 import { KafkaError, ErrorCode } from "../protocol/errors.ts";
 import { Partition } from "../replication/partition.ts";
 import { ReplicaManager } from "../replication/replica-manager.ts";
@@ -54,6 +55,7 @@ export class Broker implements BrokerServices {
       clock,
       timer: clock,
       logger: logAdapter(log),
+      recordTimestampSearch: findRecordByTimestamp,
     });
     logManager.startup();
     const broker = new Broker(config, clock, log, metadataLayer, logManager);
