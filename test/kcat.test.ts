@@ -1,5 +1,7 @@
 // kcat (librdkafka) against a real `samsa broker` process: metadata, produce/consume round
 // trips with keys, headers and every compression codec, offset selection and auto-creation.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BrokerNode } from "./helpers/broker-node.ts";
 import { describeRun, kcat, parseKcatJson, type KcatMessage, type RunResult } from "./helpers/run.ts";
@@ -87,12 +89,25 @@ describe("kcat", () => {
     expect(t?.partitions.map((p) => p.partition).sort()).toEqual([0, 1, 2]);
   });
 
-  for (const codec of ["none", "gzip", "snappy", "lz4", "zstd"] as const) {
+  const CODEC_IDS = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
+  /** The compression codec of every batch in a partition's first segment. */
+  const batchCodecs = (topic: string) => {
+    const log = readFileSync(join(node.dataDir, "logs", `${topic}-0`, "00000000000000000000.log"));
+    const codecs: number[] = [];
+    for (let pos = 0; pos + 61 <= log.length; pos += 12 + log.readInt32BE(pos + 8)) codecs.push(log.readInt16BE(pos + 21) & 7);
+    return codecs;
+  };
+  for (const codec of ["none", "gzip", "snappy", "zstd"] as const) {
     it(`round-trips keys, values and headers with compression ${codec}`, async () => {
       const topic = `codec-${codec}`;
       const n = 300;
       const lines = Array.from({ length: n }, (_, i) => `key-${i}:value-${i}-${"x".repeat(i % 50)}`);
       await produce(topic, lines, ["-p", "0", "-K:", "-z", codec, "-H", "h1=v1", "-H", `codec=${codec}`, "-H", "empty="]);
+      // librdkafka really compressed (it silently sends plain batches to brokers it believes
+      // cannot take the codec; it also sends a batch plain when compressing would not shrink it).
+      const codecs = batchCodecs(topic);
+      expect(codecs).toContain(CODEC_IDS[codec]);
+      expect(codecs.every((c) => c === 0 || c === CODEC_IDS[codec])).toBe(true);
       const got = await consume(topic, ["-p", "0", "-o", "beginning"]);
       expect(got).toHaveLength(n);
       got.forEach((m, i) => {

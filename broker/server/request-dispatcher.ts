@@ -15,6 +15,8 @@ export type ApiHandler<K extends ApiKeyValue> = (request: ApiRequest<K>, ctx: Re
 export interface ServedApi<K extends ApiKeyValue> {
   minVersion: number;
   maxVersion: number;
+  /** A lower minimum to advertise than to accept (Kafka's KAFKA-18659 workaround for Produce). */
+  advertisedMinVersion?: number;
   handle: ApiHandler<K>;
 }
 
@@ -38,7 +40,7 @@ export class RequestDispatcher implements RequestHandler {
       .sort((a, b) => a - b)
       .map((apiKey) => {
         const api = served[apiKey as ApiKeyValue]!;
-        return { apiKey, minVersion: api.minVersion, maxVersion: api.maxVersion };
+        return { apiKey, minVersion: api.advertisedMinVersion ?? api.minVersion, maxVersion: api.maxVersion };
       });
   }
 

@@ -18,10 +18,13 @@ import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } fro
 /**
  * The APIs this node serves and the versions it advertises: Kafka 3.9's ranges, except
  * Produce below v3 and Fetch below v4, which need the retired message formats (magic 0/1).
+ * Like Kafka 4 (KAFKA-18659), Produce is still advertised from v0: librdkafka before 2.10
+ * infers gzip and snappy support from Produce v2 and would otherwise send uncompressed
+ * batches. A Produce request below v3 is refused like any unsupported version.
  */
 export function servedApis(services: BrokerServices, producerIds: ProducerIdManager, advertised: () => readonly ApiVersionRange[]): ServedApis {
   return {
-    0: { minVersion: 3, maxVersion: 11, handle: produceHandler(services) },
+    0: { minVersion: 3, maxVersion: 11, advertisedMinVersion: 0, handle: produceHandler(services) },
     1: { minVersion: 4, maxVersion: 16, handle: fetchHandler(services) },
     2: { minVersion: 0, maxVersion: 9, handle: listOffsetsHandler(services) },
     3: { minVersion: 0, maxVersion: 12, handle: metadataHandler(services) },

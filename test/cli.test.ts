@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "./helpers/broker-node.ts";
+import { kcat, run } from "./helpers/run.ts";
+
+const SAMSA = fileURLToPath(new URL("../bin/samsa.js", import.meta.url));
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "samsa-cli-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Starts a samsa command, resolves once `ready` appears in its output. */
+function startCommand(args: string[], ready: string) {
+  const child = spawn(process.execPath, [SAMSA, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const started = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes(ready)) resolve();
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    void exited.then((code) => reject(new Error(`exited with ${code} before "${ready}":\n${output}`)));
+  });
+  return { child, started, exited, output: () => output };
+}
+
+describe("the samsa command", () => {
+  it("`samsa broker --config` reads Kafka's server.properties keys, with --override taking precedence", async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const config = join(dir, "server.properties");
+    writeFileSync(config, `# a Kafka-style file\nnode.id=7\nlisteners=PLAINTEXT://127.0.0.1:${port}\nlog.dirs=${join(dir, "logs")}\nnum.partitions=1\n`);
+    const node = startCommand(["broker", "--config", config, "--override", "num.partitions=4"], "started, listening");
+    await node.started;
+    const md = await kcat(`127.0.0.1:${port}`, ["-L", "-J", "-t", "auto-created"]);
+    await kcat(`127.0.0.1:${port}`, ["-P", "-t", "auto-created"], { input: "x\n" });
+    const after = JSON.parse((await kcat(`127.0.0.1:${port}`, ["-L", "-J", "-t", "auto-created"])).stdout);
+    expect(md.code).toBe(0);
+    expect(after.brokers).toEqual([{ id: 7, name: `127.0.0.1:${port}` }]);
+    expect(after.topics[0].partitions).toHaveLength(4);
+    node.child.kill("SIGTERM");
+    expect(await node.exited).toBe(0);
+    // A clean shutdown leaves Kafka's marker so the next start skips recovery.
+    expect(existsSync(join(dir, "logs", ".kafka_cleanshutdown"))).toBe(true);
+    expect(readFileSync(join(dir, "logs", "meta.properties"), "utf8")).toMatch(/node\.id=7/);
+  });
+
+  it("`samsa cluster --nodes 1` runs a node on the given port and stops it on SIGTERM", async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const cluster = startCommand(["cluster", "--nodes", "1", "--ports", String(port), "--advertised-host", "127.0.0.1", "--data-dir", dir], "cluster started");
+    await cluster.started;
+    expect(cluster.output()).toContain(`bootstrap servers 127.0.0.1:${port}`);
+    const md = JSON.parse((await kcat(`127.0.0.1:${port}`, ["-L", "-J"])).stdout);
+    expect(md.brokers).toEqual([{ id: 0, name: `127.0.0.1:${port}` }]);
+    cluster.child.kill("SIGTERM");
+    expect(await cluster.exited).toBe(0);
+    expect(existsSync(join(dir, "node-0", "server.properties"))).toBe(true);
+    expect(existsSync(join(dir, "node-0", "logs", ".kafka_cleanshutdown"))).toBe(true);
+  });
+
+  it("refuses what it cannot do with a clear message and a non-zero exit", async () => {
+    const multi = await run(process.execPath, [SAMSA, "cluster", "--nodes", "3", "--data-dir", tempDir()]);
+    expect(multi.code).not.toBe(0);
+    expect(multi.stderr).toMatch(/multi-node clusters need replication/);
+    const badConfig = await run(process.execPath, [SAMSA, "broker", "--override", "num.partitions=many", "--override", `log.dirs=${tempDir()}`]);
+    expect(badConfig.code).not.toBe(0);
+    expect(badConfig.stderr).toMatch(/num\.partitions/);
+    const unknown = await run(process.execPath, [SAMSA, "frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/usage/);
+  });
+});
