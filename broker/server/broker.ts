@@ -9,6 +9,9 @@ import { KafkaError, ErrorCode } from "../protocol/errors.ts";
 import { Partition } from "../replication/partition.ts";
 import { ReplicaManager } from "../replication/replica-manager.ts";
 import { systemClock, type Clock, type Timer } from "../util/clock.ts";
+import { StateChangePublisher } from "../events/state-change-publisher.ts";
+import { STATE_CHANGES_TOPIC } from "../events/state-change.ts";
+import { internalTopicSpec } from "./internal-topics.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import type { BrokerServices, LogDirDescription } from "./broker-services.ts";
 import { partitionSettings } from "./partition-settings.ts";
@@ -24,7 +27,10 @@ import { servedApis } from "./served-apis.ts";
  */
 export class Broker implements BrokerServices {
   readonly replicaManager: ReplicaManager;
+  readonly stateChanges: StateChangePublisher;
   private readonly servers: SocketServer[] = [];
+  /** Partitions this node leads, by key, to notice gained and lost leadership. */
+  private led = new Set<string>();
   private boundListeners: { name: string; host: string; port: number }[] = [];
 
   private constructor(
@@ -35,6 +41,7 @@ export class Broker implements BrokerServices {
     private readonly logManager: LogManager,
   ) {
     this.replicaManager = new ReplicaManager(clock);
+    this.stateChanges = new StateChangePublisher(config.nodeId, clock, log);
   }
 
   static async start(config: BrokerConfig, clock: Clock & Timer = systemClock): Promise<Broker> {
@@ -62,6 +69,9 @@ export class Broker implements BrokerServices {
     broker.applyImage(image);
     metadataLayer.controller.onImage((next) => broker.applyImage(next));
     await broker.listen();
+    broker.ensureInternalTopic(STATE_CHANGES_TOPIC).catch((err: unknown) =>
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot create __state_changes; state changes are kept in memory until it exists"),
+    );
     return broker;
   }
 
@@ -109,6 +119,42 @@ export class Broker implements BrokerServices {
     // Logs on disk for partitions the metadata no longer assigns here (deleted while down).
     for (const log of this.logManager.allLogs()) {
       if (!wanted.has(`${log.topic}-${log.partition}`)) this.logManager.deleteLog(log.topic, log.partition);
+    }
+    this.noticeLeadershipChanges();
+  }
+
+  /** Starts and stops what runs on a partition's leader (coordinators, the event writer). */
+  private noticeLeadershipChanges(): void {
+    const now = new Set<string>();
+    for (const p of this.replicaManager.all()) if (p.isLeader) now.add(p.key);
+    for (const p of this.replicaManager.all()) if (p.isLeader && !this.led.has(p.key)) this.onLeadershipChange(p.topic, p.index, true);
+    for (const key of this.led) {
+      if (now.has(key)) continue;
+      const at = key.lastIndexOf("-");
+      this.onLeadershipChange(key.slice(0, at), Number(key.slice(at + 1)), false);
+    }
+    this.led = now;
+  }
+
+  private onLeadershipChange(topic: string, partition: number, leading: boolean): void {
+    if (topic === STATE_CHANGES_TOPIC) {
+      this.stateChanges.setAppender(leading ? (batch) => this.appendInternal(topic, partition, batch) : null);
+    }
+  }
+
+  private async appendInternal(topic: string, partition: number, batch: Buffer): Promise<void> {
+    const [r] = await this.replicaManager.appendRecords(-1, INTERNAL_APPEND_TIMEOUT_MS, [{ topic, partition, records: batch }]);
+    if (r && r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode as never, r.errorMessage ?? undefined);
+  }
+
+  /** Creates an internal topic with its standard configs if it does not exist yet. */
+  async ensureInternalTopic(name: string): Promise<void> {
+    const image = this.metadata();
+    if (image.topic(name)) return;
+    const active = [...image.brokers.keys()].filter((id) => image.isActiveBroker(id)).length;
+    const [r] = await this.controller.createTopics({ topics: [internalTopicSpec(name, this.config, active)], validateOnly: false });
+    if (r && r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+      throw new KafkaError(r.errorCode as never, r.errorMessage ?? `cannot create ${name}`);
     }
   }
 
@@ -174,6 +220,9 @@ export class Broker implements BrokerServices {
     await this.metadataLayer.close();
   }
 }
+
+/** How long internal writes (coordinators, state changes) wait for the in-sync replicas. */
+const INTERNAL_APPEND_TIMEOUT_MS = 30_000;
 
 function logAdapter(log: Logger) {
   return { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };

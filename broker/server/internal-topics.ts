@@ -1,0 +1,49 @@
+import type { BrokerConfig } from "../config/broker-config.ts";
+import type { CreatableTopic } from "../controller/replication-control.ts";
+import { STATE_CHANGES_TOPIC } from "../events/state-change.ts";
+import { ErrorCode, KafkaError } from "../protocol/errors.ts";
+
+export const CONSUMER_OFFSETS_TOPIC = "__consumer_offsets";
+export const TRANSACTION_STATE_TOPIC = "__transaction_state";
+
+/**
+ * How Samsa creates its internal topics, with Kafka's configs for the two Kafka ones
+ * (GroupCoordinator/TransactionStateManager offsetsTopicConfigs). `__state_changes` is
+ * Samsa's: one partition, time-retained, replicated up to three ways as brokers allow.
+ */
+export function internalTopicSpec(name: string, config: BrokerConfig, activeBrokers: number): CreatableTopic {
+  const cfg = (entries: Record<string, string>) => Object.entries(entries).map(([n, value]) => ({ name: n, value }));
+  switch (name) {
+    case CONSUMER_OFFSETS_TOPIC:
+      return {
+        name,
+        numPartitions: config.int("offsets.topic.num.partitions"),
+        replicationFactor: config.int("offsets.topic.replication.factor"),
+        assignments: [],
+        configs: cfg({ "cleanup.policy": "compact", "compression.type": "producer", "segment.bytes": config.get("offsets.topic.segment.bytes")! }),
+      };
+    case TRANSACTION_STATE_TOPIC:
+      return {
+        name,
+        numPartitions: config.int("transaction.state.log.num.partitions"),
+        replicationFactor: config.int("transaction.state.log.replication.factor"),
+        assignments: [],
+        configs: cfg({
+          "cleanup.policy": "compact",
+          "compression.type": "uncompressed",
+          "min.insync.replicas": config.get("transaction.state.log.min.isr")!,
+          "segment.bytes": config.get("transaction.state.log.segment.bytes")!,
+        }),
+      };
+    case STATE_CHANGES_TOPIC:
+      return {
+        name,
+        numPartitions: 1,
+        replicationFactor: Math.max(1, Math.min(3, activeBrokers)),
+        assignments: [],
+        configs: cfg({ "cleanup.policy": "delete", "retention.ms": String(7 * 24 * 3_600_000) }),
+      };
+    default:
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `${name} is not an internal topic`);
+  }
+}
