@@ -55,6 +55,10 @@ export class LocalCluster {
       ["listeners", `PLAINTEXT://:${spec.port}`],
       ["advertised.listeners", `PLAINTEXT://${this.host}:${spec.port}`],
       ["log.dirs", join(spec.dir, "logs")],
+      // Internal topics can have no more replicas than the cluster has nodes.
+      ["offsets.topic.replication.factor", String(Math.min(3, this.specs.length))],
+      ["transaction.state.log.replication.factor", String(Math.min(3, this.specs.length))],
+      ["transaction.state.log.min.isr", String(Math.min(2, this.specs.length))],
       ...(this.options.overrides ?? new Map<string, string>()),
     ]);
     const file = join(spec.dir, "server.properties");

@@ -51,6 +51,10 @@ export class BrokerNode {
       "node.id": "0",
       listeners: `PLAINTEXT://127.0.0.1:${this.port}`,
       "log.dirs": join(this.dataDir, "logs"),
+      // One node: internal topics with one replica, as Kafka's single-node quickstart config.
+      "offsets.topic.replication.factor": "1",
+      "transaction.state.log.replication.factor": "1",
+      "transaction.state.log.min.isr": "1",
       ...this.overrides,
     };
     const args = [SAMSA_BIN, "broker", ...Object.entries(props).flatMap(([k, v]) => ["--override", `${k}=${v}`])];
