@@ -9,6 +9,8 @@ import { MAX_SUPPORTED_METADATA_VERSION, METADATA_VERSION_FEATURE, MIN_SUPPORTED
 import { LogRaftStore } from "./quorum/log-raft-store.ts";
 import { metadataPartitionDir, SingleVoterQuorum } from "./quorum/single-voter-quorum.ts";
 import { randomUuid } from "./uuid.ts";
+import type { StateChangeSink } from "../events/state-change.ts";
+import { clusterStateObserver } from "./state-machines/cluster-state-observer.ts";
 
 /** Kafka's SecurityProtocol ids. */
 export const SecurityProtocol = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
@@ -22,6 +24,8 @@ export interface MetadataLayerOptions {
   /** The broker endpoints to register; by default the advertised, non-controller listeners. */
   listeners?: Endpoint[];
   random?: () => number;
+  /** Where the broker, partition and replica state machines report their transitions. */
+  stateChanges?: StateChangeSink;
 }
 
 export interface MetadataLayer {
@@ -73,6 +77,9 @@ export async function startMetadataLayer(options: MetadataLayerOptions): Promise
       logDirs: logDirs.map((d) => formatted.directoryIds.get(d)!),
     },
   });
+  if (options.stateChanges) {
+    controller.onImage(clusterStateObserver(options.stateChanges, () => quorum.leaderAndEpoch().epoch, () => controller.isActive()));
+  }
   try {
     await controller.start();
   } catch (e) {

@@ -27,7 +27,6 @@ import { servedApis } from "./served-apis.ts";
  */
 export class Broker implements BrokerServices {
   readonly replicaManager: ReplicaManager;
-  readonly stateChanges: StateChangePublisher;
   private readonly servers: SocketServer[] = [];
   /** Partitions this node leads, by key, to notice gained and lost leadership. */
   private led = new Set<string>();
@@ -37,17 +36,18 @@ export class Broker implements BrokerServices {
     readonly config: BrokerConfig,
     readonly clock: Clock & Timer,
     readonly log: Logger,
+    readonly stateChanges: StateChangePublisher,
     private readonly metadataLayer: MetadataLayer,
     private readonly logManager: LogManager,
   ) {
     this.replicaManager = new ReplicaManager(clock);
-    this.stateChanges = new StateChangePublisher(config.nodeId, clock, log);
   }
 
   static async start(config: BrokerConfig, clock: Clock & Timer = systemClock): Promise<Broker> {
     const log = createLogger({ node: config.nodeId });
     await initCompression();
-    const metadataLayer = await startMetadataLayer({ config, clock, logger: logAdapter(log) });
+    const stateChanges = new StateChangePublisher(config.nodeId, clock, log);
+    const metadataLayer = await startMetadataLayer({ config, clock, logger: logAdapter(log), stateChanges: stateChanges.sink });
     const image = metadataLayer.controller.image;
     config.setDynamic(image.brokerConfigs(config.nodeId), image.brokerConfigs(""));
     const logManager = new LogManager({
@@ -65,7 +65,7 @@ export class Broker implements BrokerServices {
       recordTimestampSearch: findRecordByTimestamp,
     });
     logManager.startup();
-    const broker = new Broker(config, clock, log, metadataLayer, logManager);
+    const broker = new Broker(config, clock, log, stateChanges, metadataLayer, logManager);
     broker.applyImage(image);
     metadataLayer.controller.onImage((next) => broker.applyImage(next));
     await broker.listen();
