@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""One kafka-python KafkaConsumer group member, driven by a test.
+
+Usage: groups_kafka_python_member.py BOOTSTRAP GROUP TOPIC [key=value ...]
+Options: session=6000, commit=sync|auto|none (sync: commit() after each poll batch),
+client_id=..., assignor=range|roundrobin.
+
+Prints JSON lines, flushed: {"event":"assign"|"revoke","partitions":[[topic,p],...]},
+{"event":"message","topic","partition","offset","value"}, {"event":"committed",...},
+{"event":"error",...}, {"event":"closed"}. Commands on stdin, one a line:
+  close               -> consumer.close() (LeaveGroup), print closed, exit 0
+  commit TOPIC P OFF  -> synchronous commit of one explicit offset
+"""
+import json
+import queue
+import sys
+import threading
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from kafka.structs import OffsetAndMetadata
+
+BOOTSTRAP, GROUP, TOPIC = sys.argv[1], sys.argv[2], sys.argv[3]
+opts = dict(a.split("=", 1) for a in sys.argv[4:])
+commit_mode = opts.get("commit", "sync")
+lock = threading.Lock()
+
+
+def out(**o):
+    with lock:
+        print(json.dumps(o), flush=True)
+
+
+class Listener(ConsumerRebalanceListener):
+    def on_partitions_revoked(self, revoked):
+        out(event="revoke", partitions=sorted([tp.topic, tp.partition] for tp in revoked))
+
+    def on_partitions_assigned(self, assigned):
+        out(event="assign", partitions=sorted([tp.topic, tp.partition] for tp in assigned))
+
+
+assignors = {"range": [RangePartitionAssignor], "roundrobin": [RoundRobinPartitionAssignor]}
+consumer = KafkaConsumer(
+    bootstrap_servers=BOOTSTRAP,
+    group_id=GROUP,
+    client_id=opts.get("client_id", "kafka-python"),
+    session_timeout_ms=int(opts.get("session", "6000")),
+    heartbeat_interval_ms=500,
+    max_poll_interval_ms=10000,
+    request_timeout_ms=15000,
+    auto_offset_reset="earliest",
+    enable_auto_commit=commit_mode == "auto",
+    auto_commit_interval_ms=200,
+    metadata_max_age_ms=2000,
+    partition_assignment_strategy=assignors.get(opts.get("assignor", "range"), [RangePartitionAssignor]),
+)
+consumer.subscribe([TOPIC], listener=Listener())
+
+commands = queue.Queue()
+
+
+def read_stdin():
+    for line in sys.stdin:
+        commands.put(line.strip())
+
+
+threading.Thread(target=read_stdin, daemon=True).start()
+out(event="started")
+
+while True:
+    try:
+        cmd = commands.get_nowait()
+    except queue.Empty:
+        cmd = None
+    if cmd == "close":
+        consumer.close(autocommit=commit_mode == "auto")
+        out(event="closed")
+        sys.exit(0)
+    if cmd and cmd.startswith("commit "):
+        _, topic, part, off = cmd.split()
+        try:
+            consumer.commit({TopicPartition(topic, int(part)): OffsetAndMetadata(int(off), None)})
+            out(event="committed", offsets=[[topic, int(part), int(off)]])
+        except Exception as e:  # noqa: BLE001
+            out(event="error", where="commit", error="%s: %s" % (type(e).__name__, e))
+    try:
+        batches = consumer.poll(timeout_ms=100)
+    except Exception as e:  # noqa: BLE001
+        out(event="error", where="poll", error="%s: %s" % (type(e).__name__, e))
+        continue
+    n = 0
+    for tp, records in batches.items():
+        for r in records:
+            n += 1
+            out(event="message", topic=r.topic, partition=r.partition, offset=r.offset,
+                value=r.value.decode() if r.value is not None else None)
+    if n and commit_mode == "sync":
+        try:
+            consumer.commit()
+        except Exception as e:  # noqa: BLE001
+            out(event="error", where="commit", error="%s: %s" % (type(e).__name__, e))
