@@ -27,6 +27,14 @@ export interface LogConfig {
   "file.delete.delay.ms": number;
   /** "delete", "compact" or "compact,delete"; time/size retention only applies with delete. */
   "cleanup.policy": string;
+  /** Compacted logs keep a tombstone this long after the cleaner first sees it (its delete horizon). */
+  "delete.retention.ms": number;
+  /** Records younger than this are never compacted (their producers may still read them back). */
+  "min.compaction.lag.ms": number;
+  /** A dirty record older than this makes its log eligible for cleaning whatever its dirty ratio. */
+  "max.compaction.lag.ms": number;
+  /** Clean a log once dirty bytes / cleanable bytes reach this (0..1). */
+  "min.cleanable.dirty.ratio": number;
 }
 
 export type LogConfigKey = keyof LogConfig;
@@ -43,6 +51,10 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   "flush.ms": Infinity,
   "file.delete.delay.ms": 60000,
   "cleanup.policy": "delete",
+  "delete.retention.ms": 86400000,
+  "min.compaction.lag.ms": 0,
+  "max.compaction.lag.ms": Infinity,
+  "min.cleanable.dirty.ratio": 0.5,
 });
 
 /** Kafka's lower bounds (LogConfig validators). */
@@ -56,7 +68,19 @@ const MIN: Partial<Record<LogConfigKey, number>> = {
   "flush.messages": 1,
   "flush.ms": 0,
   "file.delete.delay.ms": 0,
+  "delete.retention.ms": 0,
+  "min.compaction.lag.ms": 0,
+  "max.compaction.lag.ms": 1,
+  "min.cleanable.dirty.ratio": 0,
 };
+
+/** Kafka's upper bounds. */
+const MAX: Partial<Record<LogConfigKey, number>> = {
+  "min.cleanable.dirty.ratio": 1,
+};
+
+/** DOUBLE configs; every other number is a LONG or INT and must be whole. */
+const FRACTIONAL = new Set<LogConfigKey>(["min.cleanable.dirty.ratio"]);
 
 const LONG_MAX = "9223372036854775807";
 
@@ -79,11 +103,17 @@ export function logConfig(...layers: (Readonly<Record<string, string | number | 
         continue;
       }
       const n = typeof raw === "number" ? raw : raw.trim() === LONG_MAX ? Infinity : Number(raw.trim());
-      if (Number.isNaN(n) || (Number.isFinite(n) && !Number.isInteger(n))) invalid(key, raw);
+      if (Number.isNaN(n) || (Number.isFinite(n) && !Number.isInteger(n) && !FRACTIONAL.has(key))) invalid(key, raw);
       const min = MIN[key];
       if (min !== undefined && n < min) invalid(key, raw, `Value must be at least ${min}`);
+      const max = MAX[key];
+      if (max !== undefined && n > max) invalid(key, raw, `Value must be no more than ${max}`);
       config[key] = n;
     }
+  }
+  // Kafka's LogConfig.validateValues: the lags must not contradict each other.
+  if (config["min.compaction.lag.ms"] > config["max.compaction.lag.ms"]) {
+    invalid("min.compaction.lag.ms", config["min.compaction.lag.ms"], `conflicts with max.compaction.lag.ms ${config["max.compaction.lag.ms"]}`);
   }
   return config;
 }
@@ -94,4 +124,17 @@ function invalid(key: string, value: unknown, why = "Invalid value"): never {
 
 export function hasDeletePolicy(config: LogConfig): boolean {
   return config["cleanup.policy"].split(",").includes("delete");
+}
+
+export function hasCompactPolicy(config: LogConfig): boolean {
+  return config["cleanup.policy"].split(",").includes("compact");
+}
+
+/**
+ * segment.ms as rolling applies it: a compacted log rolls by max.compaction.lag.ms too, so
+ * its active segment (never cleaned) can't hold dirty records past that lag (KIP-354).
+ */
+export function effectiveSegmentMs(config: LogConfig): number {
+  const lag = config["max.compaction.lag.ms"];
+  return hasCompactPolicy(config) && lag > 0 ? Math.min(lag, config["segment.ms"]) : config["segment.ms"];
 }

@@ -7,9 +7,12 @@ export const INDEX_SUFFIX = ".index";
 export const TIME_INDEX_SUFFIX = ".timeindex";
 /** Files renamed for delayed deletion (file.delete.delay.ms). */
 export const DELETED_SUFFIX = ".deleted";
-/** Leftovers of an interrupted compaction; Samsa has no cleaner, so recovery drops them. */
+/** A segment the cleaner is writing; dropped if a crash leaves it (cleaner-swap-recovery.ts). */
 export const CLEANED_SUFFIX = ".cleaned";
+/** A cleaned segment committed to replace old ones; recovery completes the swap. */
 export const SWAP_SUFFIX = ".swap";
+/** Per log dir: offset up to which each compacted log has been cleaned. */
+export const CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
 export const TMP_SUFFIX = ".tmp";
 /** Partition dirs renamed by deleteLog before their asynchronous removal. */
 export const DELETE_DIR_SUFFIX = "-delete";

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
+import { completeInterruptedSwaps } from "./cleaner-swap-recovery.ts";
 import type { LeaderEpochCache } from "./leader-epoch-cache.ts";
 import {
   CLEANED_SUFFIX,
@@ -85,8 +86,12 @@ export function loadLog(p: LoadLogParams): LoadedLog {
   return { segments, logStartOffset, logEndOffset, recoveryPoint };
 }
 
-/** Drops leftovers and orphan indexes, then opens each `.log` in offset order. */
+/**
+ * Completes or rolls back an interrupted cleaner swap, drops leftovers and orphan indexes,
+ * then opens each `.log` in offset order.
+ */
 function openSegments(p: LoadLogParams): LogSegment[] {
+  completeInterruptedSwaps(p.dir, p.segmentSettings(), p.logger, p.name);
   const names = fs.readdirSync(p.dir);
   const bases = new Set<number>();
   for (const name of names) {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ErrorCode } from "../protocol/errors.ts";
 import type { Clock, Timer } from "../util/clock.ts";
 import { OffsetCheckpointFile, type TopicPartitionOffset } from "./checkpoint-file.ts";
+import { DEFAULT_LOG_CLEANER_CONFIG, LogCleaner, type LogCleanerConfig } from "./cleaner-task.ts";
 import { fsyncDir } from "./io.ts";
 import { logConfig, type LogConfig } from "./log-config.ts";
 import {
@@ -25,7 +26,7 @@ import { type Cancel, schedulePeriodic, scheduleOnce } from "./scheduler.ts";
 const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
 
 /** The broker configs LogManager uses, under their Kafka names (Infinity = never). */
-export interface LogManagerConfig {
+export interface LogManagerConfig extends LogCleanerConfig {
   "log.dirs": readonly string[];
   "log.flush.offset.checkpoint.interval.ms": number;
   "log.flush.start.offset.checkpoint.interval.ms": number;
@@ -38,6 +39,7 @@ export interface LogManagerConfig {
 }
 
 export const DEFAULT_LOG_MANAGER_CONFIG: Omit<LogManagerConfig, "log.dirs"> = {
+  ...DEFAULT_LOG_CLEANER_CONFIG,
   "log.flush.offset.checkpoint.interval.ms": 60000,
   "log.flush.start.offset.checkpoint.interval.ms": 60000,
   "replica.high.watermark.checkpoint.interval.ms": 5000,
@@ -99,6 +101,7 @@ export class LogManager {
   private readonly logger: LogLogger;
   private tasks: Cancel[] = [];
   private started = false;
+  private logCleaner: LogCleaner | undefined;
 
   constructor(private readonly options: LogManagerOptions) {
     this.cfg = { ...DEFAULT_LOG_MANAGER_CONFIG, ...options.config };
@@ -131,6 +134,22 @@ export class LogManager {
     every(this.cfg["log.flush.offset.checkpoint.interval.ms"], () => this.checkpointRecoveryPoints(), "recovery point checkpoint");
     every(this.cfg["log.flush.start.offset.checkpoint.interval.ms"], () => this.checkpointLogStartOffsets(), "log start offset checkpoint");
     every(this.cfg["replica.high.watermark.checkpoint.interval.ms"], () => this.checkpointHighWatermarks(), "high watermark checkpoint");
+    if (this.cfg["log.cleaner.enable"]) {
+      this.logCleaner = new LogCleaner({
+        config: this.cfg,
+        logDirs: this.logDirs.filter((d) => !this.offlineDirs.has(d)),
+        logs: () => [...this.logs.values()].filter((m) => !this.offlineDirs.has(m.logDir)),
+        clock: this.clock,
+        timer: this.timer,
+        logger: this.logger,
+      });
+      this.logCleaner.startup();
+    }
+  }
+
+  /** The log cleaner (compaction of cleanup.policy=compact logs), when log.cleaner.enable. */
+  get cleaner(): LogCleaner | undefined {
+    return this.logCleaner;
   }
 
   private loadLogDir(dir: string): void {
@@ -228,6 +247,7 @@ export class LogManager {
     if (!managed) return false;
     const { log, logDir } = managed;
     this.logs.delete(key);
+    this.logCleaner?.forgetLog(log, logDir);
     log.close();
     const target = join(logDir, deleteDirName(topic, partition, randomUUID()));
     fs.renameSync(log.dir, target);
@@ -365,6 +385,7 @@ export class LogManager {
    * skip recovery — only in dirs whose logs all flushed.
    */
   shutdown(brokerEpoch = -1): void {
+    this.logCleaner?.shutdown();
     for (const cancel of this.tasks) cancel();
     this.tasks = [];
     const failedDirs = new Set<string>();

@@ -98,22 +98,25 @@ export class LogSegment {
     }
   }
 
-  /** A new, empty segment; files left over at that offset are replaced. */
-  static create(dir: string, baseOffset: number, settings: SegmentSettings): LogSegment {
-    const logPath = segmentPath(dir, baseOffset, LOG_SUFFIX);
+  /**
+   * A new, empty segment; files left over at that offset are replaced. `fileSuffix` (e.g.
+   * `.cleaned`) follows each file's name while the cleaner writes a replacement segment.
+   */
+  static create(dir: string, baseOffset: number, settings: SegmentSettings, fileSuffix = ""): LogSegment {
+    const logPath = segmentPath(dir, baseOffset, LOG_SUFFIX + fileSuffix);
     const fd = openReadWrite(logPath, true);
-    const offsetIndex = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX), baseOffset, settings.maxIndexBytes, true);
-    const timeIndex = new TimeIndex(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset, settings.maxIndexBytes, true);
+    const offsetIndex = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX + fileSuffix), baseOffset, settings.maxIndexBytes, true);
+    const timeIndex = new TimeIndex(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix), baseOffset, settings.maxIndexBytes, true);
     return new LogSegment(baseOffset, offsetIndex, timeIndex, logPath, fd, 0, true, settings);
   }
 
   /** An existing segment. Its indexes load on first use (and are rebuilt if bad). */
-  static open(dir: string, baseOffset: number, settings: SegmentSettings): LogSegment {
-    const logPath = segmentPath(dir, baseOffset, LOG_SUFFIX);
+  static open(dir: string, baseOffset: number, settings: SegmentSettings, fileSuffix = ""): LogSegment {
+    const logPath = segmentPath(dir, baseOffset, LOG_SUFFIX + fileSuffix);
     const fd = openReadWrite(logPath);
     const stat = fs.fstatSync(fd);
-    const timeIndexPath = segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX);
-    const offsetIndex = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX), baseOffset, settings.maxIndexBytes, false);
+    const timeIndexPath = segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix);
+    const offsetIndex = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX + fileSuffix), baseOffset, settings.maxIndexBytes, false);
     const timeIndex = new TimeIndex(timeIndexPath, baseOffset, settings.maxIndexBytes, false);
     const segment = new LogSegment(baseOffset, offsetIndex, timeIndex, logPath, fd, stat.size, false, settings);
     segment.lastModified = stat.mtimeMs;
@@ -302,6 +305,14 @@ export class LogSegment {
     return true;
   }
 
+  /**
+   * A reader over this segment's whole batches from the start, for the cleaner. It shares the
+   * segment's descriptor: don't use it once the segment is closed.
+   */
+  wholeBatchReader(chunkSize = RECOVERY_CHUNK): FileBatchReader {
+    return new FileBatchReader(this.fd, 0, this.sizeBytes, true, chunkSize);
+  }
+
   private readBatch(position: number, size: number): Buffer {
     const buf = Buffer.allocUnsafe(size);
     readFully(this.fd, buf, 0, size, position);
@@ -324,6 +335,12 @@ export class LogSegment {
    * replicas roll alike), else by the wall clock since the segment object was made.
    */
   timeWaitedForRoll(now: number, messageTimestamp: number): number {
+    const first = this.firstBatchMaxTimestamp;
+    return first >= 0 ? messageTimestamp - first : now - this.created;
+  }
+
+  /** Max timestamp of the first batch, or NO_TIMESTAMP (rolling and max.compaction.lag.ms measure from it). */
+  get firstBatchMaxTimestamp(): number {
     if (this.firstBatchTimestamp === undefined) {
       if (this.sizeBytes >= BATCH.HEADER_SIZE) {
         const header = Buffer.allocUnsafe(BATCH.HEADER_SIZE);
@@ -333,7 +350,7 @@ export class LogSegment {
         this.firstBatchTimestamp = NO_TIMESTAMP;
       }
     }
-    return this.firstBatchTimestamp >= 0 ? messageTimestamp - this.firstBatchTimestamp : now - this.created;
+    return this.firstBatchTimestamp;
   }
 
   /**
@@ -489,6 +506,29 @@ export class LogSegment {
     this.timeIndex.close();
     fs.closeSync(this.fd);
     this.closed = true;
+  }
+
+  /**
+   * Renames the three files from `<name><oldSuffix>` to `<name><newSuffix>` (the cleaner's
+   * `.cleaned` → `.swap` → live steps); the descriptor stays valid across a rename.
+   */
+  changeFileSuffixes(oldSuffix: string, newSuffix: string): void {
+    const renamed = (path: string): string => {
+      if (!path.endsWith(oldSuffix)) throw new Error(`${path} does not end with "${oldSuffix}"`);
+      return path.slice(0, path.length - oldSuffix.length) + newSuffix;
+    };
+    const logPath = renamed(this.logPath);
+    fs.renameSync(this.logPath, logPath);
+    this.logPath = logPath;
+    this.offsetIndex.renameTo(renamed(this.offsetIndex.path));
+    this.timeIndex.renameTo(renamed(this.timeIndex.path));
+  }
+
+  /** Sets the last-modified time, in memory and on the file (retention's fallback survives a restart). */
+  setLastModified(ms: number): void {
+    this.lastModified = ms;
+    const seconds = ms / 1000;
+    fs.utimesSync(this.logPath, seconds, seconds);
   }
 
   /** Closes and renames the files `*.deleted`, for removal after file.delete.delay.ms. */

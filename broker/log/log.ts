@@ -11,8 +11,9 @@ import {
   fitsRelativeOffset,
 } from "./batch-view.ts";
 import { fsyncDir } from "./io.ts";
+import { CLEANED_SUFFIX, SWAP_SUFFIX } from "./log-files.ts";
 import { LeaderEpochCache, UNDEFINED_EPOCH } from "./leader-epoch-cache.ts";
-import { hasDeletePolicy, type LogConfig } from "./log-config.ts";
+import { effectiveSegmentMs, hasDeletePolicy, type LogConfig } from "./log-config.ts";
 import { floorIndex, loadLog } from "./log-loader.ts";
 import { silentLogger, type LogLogger } from "./log-logger.ts";
 import { LogSegment, type RecordTimestampSearch, type SegmentSettings } from "./log-segment.ts";
@@ -113,6 +114,8 @@ export class Log {
   private readonly logger: LogLogger;
   private readonly random: () => number;
   private readonly timestampSearch: RecordTimestampSearch | undefined;
+  /** Told the new log end after a truncation, so the cleaner can lower its checkpoint. */
+  onTruncation: ((newLogEnd: number) => void) | undefined;
 
   private constructor(o: LogOptions, epochCache: LeaderEpochCache) {
     this.topic = o.topic;
@@ -260,7 +263,7 @@ export class Log {
     const active = this.activeSegment;
     const roll = active.shouldRoll({
       maxSegmentBytes: this.cfg["segment.bytes"],
-      maxSegmentMs: this.cfg["segment.ms"],
+      maxSegmentMs: effectiveSegmentMs(this.cfg),
       maxTimestampInMessages: maxTimestamp,
       maxOffsetInMessages: lastOffset,
       messagesSize: size,
@@ -465,6 +468,7 @@ export class Log {
     this.startOffset = Math.min(this.startOffset, this.endOffset);
     this.hw = Math.min(this.hw, this.endOffset);
     this.recoveryPointOffset = Math.min(this.recoveryPointOffset, this.endOffset);
+    this.onTruncation?.(this.endOffset);
     return true;
   }
 
@@ -479,6 +483,7 @@ export class Log {
     });
     this.leaderEpochCache.clear();
     this.endOffset = this.startOffset = this.hw = this.recoveryPointOffset = newOffset;
+    this.onTruncation?.(newOffset);
   }
 
   /**
@@ -542,6 +547,42 @@ export class Log {
   private deleteSegmentFiles(segment: LogSegment): void {
     segment.markDeleted();
     scheduleOnce(this.timer, this.cfg["file.delete.delay.ms"], () => segment.deleteFiles(), (e) => this.backgroundError("delete", e));
+  }
+
+  // ---- compaction (cleaner.ts does the work) ----
+
+  /** The segments, oldest first, the last one active: a snapshot, stale after any await. */
+  segmentsSnapshot(): LogSegment[] {
+    return [...this.segments];
+  }
+
+  /** A new, empty `<base>.log.cleaned` segment (and indexes) for the cleaner to fill. */
+  createCleanedSegment(baseOffset: number): LogSegment {
+    this.checkUsable();
+    return LogSegment.create(this.dirPath, baseOffset, this.segmentSettings(), CLEANED_SUFFIX);
+  }
+
+  /**
+   * Kafka's replaceSegments: puts the cleaner's flushed `.cleaned` segment in place of
+   * `oldSegments` (consecutive and inactive). Each step is a rename, so a crash anywhere
+   * leaves a state log-loader resolves: `.cleaned` → `.swap` is the commit point (recovery
+   * finishes any swap it finds and drops `.cleaned` files); the old segments then become
+   * `.deleted` (removed after file.delete.delay.ms); last, `.swap` takes the live name.
+   */
+  replaceSegments(cleaned: LogSegment, oldSegments: readonly LogSegment[]): void {
+    this.checkUsable();
+    const first = oldSegments.length > 0 ? this.segments.indexOf(oldSegments[0]!) : -1;
+    const inPlace = first >= 0 && first + oldSegments.length < this.segments.length && oldSegments.every((s, i) => this.segments[first + i] === s);
+    if (!inPlace) throw new Error(`Cannot replace segments of ${this.name}: they are no longer its inactive segments`);
+    this.io(() => {
+      cleaned.changeFileSuffixes(CLEANED_SUFFIX, SWAP_SUFFIX);
+      fsyncDir(this.dirPath);
+      this.segments.splice(first, oldSegments.length, cleaned);
+      for (const s of oldSegments) this.deleteSegmentFiles(s);
+      cleaned.changeFileSuffixes(SWAP_SUFFIX, "");
+      fsyncDir(this.dirPath);
+    });
+    this.logger.info(`Replaced segments ${oldSegments.map((s) => s.baseOffset).join(",")} of ${this.name} with a cleaned segment of ${cleaned.size} bytes`);
   }
 
   // ---- durability ----
