@@ -108,6 +108,7 @@ export class LogCleaner {
     return this.enqueue(async () => {
       const entry = [...this.options.logs()].find((e) => e.log === log);
       if (!entry) throw new Error(`Log ${log.name} is not managed by this cleaner`);
+      if (log.isClosed || log.isOffline) return undefined;
       this.watchTruncation(entry);
       const now = this.options.clock.now();
       return this.clean(entry, this.toClean(entry, now), now);
