@@ -4,7 +4,7 @@ import type { Clock, Timer } from "../util/clock.ts";
 import { CleanerCheckpoints } from "./cleaner-checkpoint.ts";
 import { logToClean, type LogToClean } from "./cleaner-offsets.ts";
 import { CleaningAbortedError, cleanLog, type CleanResult } from "./cleaner.ts";
-import { hasCompactPolicy } from "./log-config.ts";
+import { hasCompactPolicy, hasDeletePolicy } from "./log-config.ts";
 import { partitionDirName } from "./log-files.ts";
 import { silentLogger, type LogLogger } from "./log-logger.ts";
 import type { Log } from "./log.ts";
@@ -188,7 +188,8 @@ export class LogCleaner {
     const { log, logDir } = entry;
     const ltc = logToClean(log, this.checkpoints.get(logDir, log.topic, log.partition), now);
     if (ltc.checkpointReset) {
-      this.logger.warn(`Resetting the first dirty offset of ${log.name} to its log start ${ltc.firstDirtyOffset}: the checkpointed offset is invalid`);
+      // Retention moving the start past the checkpoint is routine with compact,delete.
+      if (!hasDeletePolicy(log.config)) this.logger.warn(`Resetting the first dirty offset of ${log.name} to its log start ${ltc.firstDirtyOffset}: the checkpointed offset is invalid`);
       this.updateCheckpoint(logDir, log, ltc.firstDirtyOffset);
     }
     return ltc;

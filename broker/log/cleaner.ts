@@ -41,7 +41,7 @@ export interface CleanOptions {
 
 /** Reads are chunked this big; output is appended to the cleaned segment in chunks this big. */
 const IO_CHUNK = 1024 * 1024;
-const DEFAULT_YIELD_BYTES = 4 * IO_CHUNK;
+const DEFAULT_YIELD_BYTES = IO_CHUNK;
 
 /**
  * Kafka's Cleaner.doClean for one log, in three steps:
@@ -62,7 +62,7 @@ export async function cleanLog(ltc: LogToClean, o: CleanOptions): Promise<CleanR
   o.map.clear();
 
   const endOffset = await buildOffsetMap(log, firstDirtyOffset, firstUncleanableOffset, o.map, stats, o.pause, yieldBytes);
-  const lastDataOffsets = await producerLastDataOffsets(log, o.pause);
+  const lastDataOffsets = await producerLastDataOffsets(log, o.pause, yieldBytes);
 
   const segments = log.segmentsSnapshot();
   const upTo = segments.findIndex((s, i) => i === segments.length - 1 || s.baseOffset >= endOffset);
@@ -100,7 +100,7 @@ async function buildOffsetMap(
     const segment = segments[i]!;
     const size = segment.size;
     checkStillLive(log, [segment], [size]);
-    const reader = segment.wholeBatchReader(IO_CHUNK);
+    const reader = segment.batchReader(true, IO_CHUNK);
     let sinceYield = 0;
     while (reader.next()) {
       const buf = reader.buffer;
@@ -134,15 +134,29 @@ async function buildOffsetMap(
   return end;
 }
 
-/** The last offset of each producer's last data (non-control) batch in the log. */
-async function producerLastDataOffsets(log: Log, pause: () => Promise<void>): Promise<Map<number, number>> {
+/**
+ * The last offset of each producer's last data (non-control) batch in the log: Kafka takes it
+ * from the producer state; the log layer reads it from the batch headers.
+ */
+async function producerLastDataOffsets(log: Log, pause: () => Promise<void>, yieldBytes: number): Promise<Map<number, number>> {
   const last = new Map<number, number>();
   for (const segment of log.segmentsSnapshot()) {
     if (segment.isClosed) throw new CleaningAbortedError(`${segment.path} went away`);
-    segment.scanBatchHeaders(segment.baseOffset, (header, at) => {
+    const reader = segment.batchReader(false, IO_CHUNK);
+    let sinceYield = 0;
+    while (reader.next()) {
+      const header = reader.buffer;
+      const at = reader.offset;
       const producerId = readInt64(header, at + BATCH.PRODUCER_ID);
       if (producerId >= 0 && !(header.readInt16BE(at + BATCH.ATTRIBUTES) & ATTR.CONTROL)) last.set(producerId, batchLastOffset(header, at));
-    });
+      sinceYield += reader.size;
+      if (sinceYield >= yieldBytes) {
+        await pause();
+        // The active segment may grow meanwhile: this reader stops at its size when created.
+        if (segment.isClosed) throw new CleaningAbortedError(`${segment.path} went away`);
+        sinceYield = 0;
+      }
+    }
     await pause();
   }
   return last;
@@ -212,7 +226,7 @@ async function cleanSegments(
       pendingBytes = 0;
     };
     for (const segment of group) {
-      const reader = segment.wholeBatchReader(IO_CHUNK);
+      const reader = segment.batchReader(true, IO_CHUNK);
       let sinceYield = 0;
       while (reader.next()) {
         const view = reader.buffer.subarray(reader.offset, reader.offset + reader.size);

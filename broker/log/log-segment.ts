@@ -306,11 +306,11 @@ export class LogSegment {
   }
 
   /**
-   * A reader over this segment's whole batches from the start, for the cleaner. It shares the
-   * segment's descriptor: don't use it once the segment is closed.
+   * A reader over this segment's batches from the start (whole batches, or headers only), for
+   * the cleaner. It shares the segment's descriptor: don't use it once the segment is closed.
    */
-  wholeBatchReader(chunkSize = RECOVERY_CHUNK): FileBatchReader {
-    return new FileBatchReader(this.fd, 0, this.sizeBytes, true, chunkSize);
+  batchReader(wholeBatches: boolean, chunkSize = RECOVERY_CHUNK): FileBatchReader {
+    return new FileBatchReader(this.fd, 0, this.sizeBytes, wholeBatches, chunkSize);
   }
 
   private readBatch(position: number, size: number): Buffer {
