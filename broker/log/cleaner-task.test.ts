@@ -5,7 +5,7 @@ import { appendKeyed, readRecords } from "./cleaner-test-support.ts";
 import { logConfig } from "./log-config.ts";
 import { LogManager, type LogManagerConfig } from "./log-manager.ts";
 import { OffsetMap, offsetMapCapacity } from "./offset-map.ts";
-import { makeTmpDir, ManualTime, removeDir } from "./test-support.ts";
+import { makeTmpDir, ManualTime, openTestLog, removeDir } from "./test-support.ts";
 
 let root: string;
 let time: ManualTime;
@@ -128,6 +128,16 @@ describe("compaction topic configs", () => {
       Infinity,
       0.5,
     ]);
+  });
+
+  it("rolls a compacted log's active segment by max.compaction.lag.ms, so it gets cleaned in time", () => {
+    for (const [policy, segments] of [["compact", 2], ["delete", 1]] as const) {
+      const log = openTestLog(join(root, policy), time, { "cleanup.policy": policy, "max.compaction.lag.ms": 1000 });
+      appendKeyed(log, [{ key: "a", value: "1" }], { timestamp: 1_000_000 });
+      appendKeyed(log, [{ key: "a", value: "2" }], { timestamp: 1_002_000 });
+      expect(log.numberOfSegments).toBe(segments);
+      log.close();
+    }
   });
 
   it("parses and validates them as Kafka does", () => {
