@@ -73,6 +73,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "transaction.state.log.segment.bytes", type: "INT", default: "104857600", min: 1 },
   { name: "log.cleaner.enable", type: "BOOLEAN", default: "true" },
   { name: "log.cleaner.backoff.ms", type: "LONG", default: "15000", min: 0 },
+  { name: "log.cleaner.dedupe.buffer.size", type: "LONG", default: "134217728" },
+  { name: "log.cleaner.io.buffer.load.factor", type: "DOUBLE", default: "0.9" },
   { name: "transactional.id.expiration.ms", type: "INT", default: "604800000", min: 1 },
   { name: "producer.id.expiration.ms", type: "INT", default: "86400000", min: 1 },
   { name: "replica.lag.time.max.ms", type: "LONG", default: "30000" },
