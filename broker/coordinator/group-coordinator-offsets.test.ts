@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualTime } from "../log/test-support.ts";
-import { ErrorCode } from "../protocol/errors.ts";
+import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { GroupCoordinator, NON_EMPTY_GROUP, type OffsetCommitParams } from "./group-coordinator.ts";
 import { GroupState } from "./group-state.ts";
 import { InMemoryOffsetsTopic } from "./in-memory-coordinator-log.ts";
@@ -80,6 +80,22 @@ describe("GroupCoordinator OffsetCommit / OffsetFetch", () => {
     expect(first.value).toEqual([0]);
     expect(second.value).toEqual([0]);
     expect(c.fetchOffsets("g", [{ topic: "t", partition: 0 }]).offsets[0]!.offset).toBe(2n);
+  });
+
+  it("keeps an earlier commit that succeeds after a later one failed", async () => {
+    const topic = new InMemoryOffsetsTopic();
+    const time = new ManualTime(1_000_000);
+    const gated = new GatedLog(topic.newLeaderView());
+    const c = new GroupCoordinator({ config: TEST_CONFIG, log: gated, clock: time, timer: time });
+    c.startup();
+    await c.onBecomeLeader(0);
+    const first = c.commitOffsets(commit("g", [["t", 0, 1n]]));
+    const second = c.commitOffsets(commit("g", [["t", 0, 2n]]));
+    gated.held[1]!.fail(new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS));
+    expect(await second).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+    gated.held[0]!.release();
+    expect(await first).toEqual([0]);
+    expect(c.fetchOffsets("g", null).offsets[0]!.offset).toBe(1n);
   });
 
   it("validates generation and member for group members", async () => {

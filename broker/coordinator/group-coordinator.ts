@@ -645,10 +645,10 @@ export class GroupCoordinator {
       if (group.hasReceivedSyncFromAllMembers) return;
       const pending = group.allPendingSyncMembers;
       for (const id of pending) {
-        const m = group.get(id);
+        const m = group.has(id) ? group.get(id) : null;
         group.remove(id);
-        m.cancelExpiration?.();
-        m.cancelExpiration = null;
+        m?.cancelExpiration?.();
+        if (m) m.cancelExpiration = null;
       }
       this.prepareRebalance(group, `removing ${pending.join(", ")} on pending sync request expiration`);
     });

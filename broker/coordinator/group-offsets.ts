@@ -14,11 +14,13 @@ export const LOADED_ORDER = -1;
 /**
  * A group's committed offsets and the commits still being appended (Kafka keeps both in
  * GroupMetadata: pending commits hold back expiration, and a commit's value becomes visible
- * only once its record is in the log).
+ * only once its record is in the log). Unlike Kafka, which remembers only the latest pending
+ * commit of a partition, every commit in flight is tracked: otherwise a later commit that
+ * fails first makes an earlier one that succeeds invisible (acknowledged, but not fetched).
  */
 export class GroupOffsets {
   private readonly committed = new Map<string, Map<number, Committed>>();
-  private readonly pending = new Map<string, Map<number, OffsetAndMetadata>>();
+  private readonly pending = new Map<string, Map<number, Set<OffsetAndMetadata>>>();
 
   get size(): number {
     let n = 0;
@@ -55,22 +57,28 @@ export class GroupOffsets {
   }
 
   prepareCommit(tp: TopicPartition, value: OffsetAndMetadata): void {
-    setIn(this.pending, tp, value);
+    let inFlight = this.pending.get(tp.topic)?.get(tp.partition);
+    if (!inFlight) setIn(this.pending, tp, (inFlight = new Set()));
+    inFlight.add(value);
   }
 
   /** The commit's record is in the log: it becomes the committed offset unless a newer one is. */
   onCommitAppended(tp: TopicPartition, value: OffsetAndMetadata, order: number): void {
-    const pending = this.pending.get(tp.topic)?.get(tp.partition);
-    // No pending entry means the offset was deleted meanwhile (OffsetDelete, topic deletion).
-    if (pending !== undefined) {
-      const current = this.committed.get(tp.topic)?.get(tp.partition);
-      if (!current || current.order < order) setIn(this.committed, tp, { value, order });
-    }
-    if (pending === value) deleteIn(this.pending, tp);
+    // Not pending any more means the offset was deleted meanwhile (OffsetDelete, topic deletion).
+    if (!this.takePending(tp, value)) return;
+    const current = this.committed.get(tp.topic)?.get(tp.partition);
+    if (!current || current.order < order) setIn(this.committed, tp, { value, order });
   }
 
   failPendingCommit(tp: TopicPartition, value: OffsetAndMetadata): void {
-    if (this.pending.get(tp.topic)?.get(tp.partition) === value) deleteIn(this.pending, tp);
+    this.takePending(tp, value);
+  }
+
+  private takePending(tp: TopicPartition, value: OffsetAndMetadata): boolean {
+    const inFlight = this.pending.get(tp.topic)?.get(tp.partition);
+    if (!inFlight?.delete(value)) return false;
+    if (inFlight.size === 0) deleteIn(this.pending, tp);
+    return true;
   }
 
   /** Removes the offsets (and pending commits) of these partitions; returns what was committed. */

@@ -195,6 +195,9 @@ export class ClassicGroup {
     member.memberId = newMemberId;
     this.members.set(newMemberId, member);
     if (this.isLeader(oldMemberId)) this.leaderId = newMemberId;
+    // The restarted member owes the SyncGroup its old incarnation owed (Kafka keeps the old
+    // id pending, which only costs a needless rebalance when the sync deadline passes).
+    if (this.pendingSyncMembers.delete(oldMemberId)) this.pendingSyncMembers.add(newMemberId);
     this.staticMembers.set(groupInstanceId, newMemberId);
     return member;
   }

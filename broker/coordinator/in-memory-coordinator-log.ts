@@ -1,4 +1,5 @@
 import { ErrorCode, KafkaError, type ErrorCodeValue } from "../protocol/errors.ts";
+import type { Timer } from "../util/clock.ts";
 import type { CoordinatorLog, CoordinatorRecord } from "./coordinator-log.ts";
 
 /** What the partitions hold; shared by every view, like the disks of a cluster. */
@@ -22,12 +23,17 @@ export class InMemoryOffsetsTopic {
 
 /**
  * CoordinatorLog for tests, simulations and benchmarks: records are stored when appended and
- * the append resolves on a later microtask, as a replicated append would. Failures can be
- * injected: the next appends reject with a given error and store nothing.
+ * the append resolves on a later microtask (or after a simulated replication latency).
+ * Failures can be injected: the next appends reject with a given error and store nothing.
  */
 export class InMemoryCoordinatorLog implements CoordinatorLog {
   private failures: ErrorCodeValue[] = [];
   appendCount = 0;
+  /**
+   * Replication latency: when set, an append is stored at once (the leader's local write)
+   * but resolves after `latency()` ms on `timer`, so appends can complete out of order.
+   */
+  replication: { timer: Timer; latency: () => number } | null = null;
 
   constructor(
     readonly topic: InMemoryOffsetsTopic = new InMemoryOffsetsTopic(),
@@ -52,7 +58,9 @@ export class InMemoryCoordinatorLog implements CoordinatorLog {
     }
     const log = this.topic.records(partition);
     for (const r of records) log.push({ offset: log.length, key: r.key, value: r.value });
-    await Promise.resolve();
+    const replication = this.replication;
+    if (replication) await new Promise<void>((resolve) => replication.timer.schedule(replication.latency(), resolve));
+    else await Promise.resolve();
   }
 
   async *read(partition: number): AsyncIterable<{ offset: number; key: Buffer | null; value: Buffer | null }> {
