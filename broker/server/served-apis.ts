@@ -8,9 +8,22 @@ import { describeClusterHandler, describeLogDirsHandler } from "./handlers/clust
 import { deleteRecordsHandler } from "./handlers/delete-records.ts";
 import { describeConfigsHandler } from "./handlers/describe-configs.ts";
 import { fetchHandler } from "./handlers/fetch.ts";
+import { findCoordinatorHandler } from "./handlers/find-coordinator.ts";
+import {
+  deleteGroupsHandler,
+  describeGroupsHandler,
+  heartbeatHandler,
+  joinGroupHandler,
+  leaveGroupHandler,
+  listGroupsHandler,
+  syncGroupHandler,
+} from "./handlers/groups.ts";
 import { initProducerIdHandler } from "./handlers/init-producer-id.ts";
 import { listOffsetsHandler } from "./handlers/list-offsets.ts";
 import { metadataHandler } from "./handlers/metadata.ts";
+import { offsetCommitHandler } from "./handlers/offset-commit.ts";
+import { offsetDeleteHandler } from "./handlers/offset-delete.ts";
+import { offsetFetchHandler } from "./handlers/offset-fetch.ts";
 import { offsetForLeaderEpochHandler } from "./handlers/offset-for-leader-epoch.ts";
 import { produceHandler } from "./handlers/produce.ts";
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./handlers/topics.ts";
@@ -28,6 +41,15 @@ export function servedApis(services: BrokerServices, producerIds: ProducerIdMana
     1: { minVersion: 4, maxVersion: 16, handle: fetchHandler(services) },
     2: { minVersion: 0, maxVersion: 9, handle: listOffsetsHandler(services) },
     3: { minVersion: 0, maxVersion: 12, handle: metadataHandler(services) },
+    8: { minVersion: 0, maxVersion: 9, handle: offsetCommitHandler(services) },
+    9: { minVersion: 0, maxVersion: 9, handle: offsetFetchHandler(services) },
+    10: { minVersion: 0, maxVersion: 6, handle: findCoordinatorHandler(services) },
+    11: { minVersion: 0, maxVersion: 9, handle: joinGroupHandler(services) },
+    12: { minVersion: 0, maxVersion: 4, handle: heartbeatHandler(services) },
+    13: { minVersion: 0, maxVersion: 5, handle: leaveGroupHandler(services) },
+    14: { minVersion: 0, maxVersion: 5, handle: syncGroupHandler(services) },
+    15: { minVersion: 0, maxVersion: 5, handle: describeGroupsHandler(services) },
+    16: { minVersion: 0, maxVersion: 5, handle: listGroupsHandler(services) },
     18: { minVersion: 0, maxVersion: 3, handle: apiVersionsHandler(services, advertised) },
     19: { minVersion: 0, maxVersion: 7, handle: createTopicsHandler(services) },
     20: { minVersion: 0, maxVersion: 6, handle: deleteTopicsHandler(services) },
@@ -38,7 +60,9 @@ export function servedApis(services: BrokerServices, producerIds: ProducerIdMana
     33: { minVersion: 0, maxVersion: 2, handle: alterConfigsHandler(services) },
     35: { minVersion: 0, maxVersion: 4, handle: describeLogDirsHandler(services) },
     37: { minVersion: 0, maxVersion: 3, handle: createPartitionsHandler(services) },
+    42: { minVersion: 0, maxVersion: 2, handle: deleteGroupsHandler(services) },
     44: { minVersion: 0, maxVersion: 1, handle: incrementalAlterConfigsHandler(services) },
+    47: { minVersion: 0, maxVersion: 0, handle: offsetDeleteHandler(services) },
     60: { minVersion: 0, maxVersion: 1, handle: describeClusterHandler(services) },
   };
 }
