@@ -38,8 +38,9 @@ describe("GroupCoordinator JoinGroup", () => {
 
   it("answers NOT_COORDINATOR for groups of partitions it does not lead", async () => {
     const time = new ManualTime();
-    const coordinator = new GroupCoordinator({ config: { ...TEST_CONFIG, offsetsTopicNumPartitions: 50 }, log: new InMemoryOffsetsTopic().newLeaderView(), clock: time, timer: time });
-    coordinator.startup();
+    // The partition count given at startup (an existing topic's) wins over the config.
+    const coordinator = new GroupCoordinator({ config: { ...TEST_CONFIG, offsetsTopicNumPartitions: 3 }, log: new InMemoryOffsetsTopic().newLeaderView(), clock: time, timer: time });
+    coordinator.startup(50);
     await coordinator.onBecomeLeader(12); // "my-group" lives in partition 12 of 50
     expect(coordinator.partitionFor("my-group")).toBe(12);
     expect((await coordinator.joinGroup(joinParams("hello"))).error).toBe(ErrorCode.NOT_COORDINATOR);

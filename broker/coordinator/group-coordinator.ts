@@ -141,8 +141,13 @@ export class GroupCoordinator {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Starts answering requests and the periodic offset expiration. */
-  startup(): void {
+  /**
+   * Starts answering requests and the periodic offset expiration. Like Kafka, groups are
+   * placed by the partition count `__consumer_offsets` has at startup: pass it when the
+   * topic already exists (it may differ from offsets.topic.num.partitions).
+   */
+  startup(offsetsTopicPartitionCount = this.config.offsetsTopicNumPartitions): void {
+    this.manager.setPartitionCount(offsetsTopicPartitionCount);
     this.active = true;
     const interval = this.config.offsetsRetentionCheckIntervalMs;
     const run = (): void => {

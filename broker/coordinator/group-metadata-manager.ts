@@ -42,16 +42,24 @@ export class GroupMetadataManager {
   private nextToken = 0;
   /** Commits can complete out of order; this orders them as they were appended. */
   private appendOrder = 0;
+  /** The partition count of `__consumer_offsets` that places groups (set at startup, as Kafka does). */
+  private partitionCount: number;
 
   constructor(
     private readonly log: CoordinatorLog,
     private readonly config: GroupCoordinatorConfig,
     readonly groupContext: GroupContext,
     private readonly logger: Logger | null,
-  ) {}
+  ) {
+    this.partitionCount = config.offsetsTopicNumPartitions;
+  }
+
+  setPartitionCount(n: number): void {
+    this.partitionCount = n;
+  }
 
   partitionFor(groupId: string): number {
-    return partitionFor(groupId, this.config.offsetsTopicNumPartitions);
+    return partitionFor(groupId, this.partitionCount);
   }
   isPartitionOwned(partition: number): boolean {
     return this.owned.has(partition);
