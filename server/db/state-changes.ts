@@ -1,0 +1,55 @@
+import type { PrismaClient } from "./generated/client.ts";
+import type { Prisma } from "./generated/client.ts";
+import type { ObservedEvent } from "../kafka/events.ts";
+
+/** Observed state changes, kept for history beyond the watcher's in-memory ring. */
+export class StateChangeStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async insert(clusterId: string, events: readonly Omit<ObservedEvent, "seq">[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.prisma.stateChange.createMany({
+      data: events.map((e) => ({
+        cluster: clusterId,
+        machine: e.machine,
+        subject: e.subject,
+        from: e.from,
+        to: e.to,
+        cause: e.cause,
+        details: (e.details ?? {}) as Prisma.InputJsonObject,
+        node: e.node,
+        epoch: e.epoch,
+        at: new Date(e.at),
+        offset: e.offset === null ? null : BigInt(e.offset),
+      })),
+    });
+  }
+
+  /** The highest __state_changes offset stored for a cluster, to resume after it. */
+  async lastOffset(clusterId: string): Promise<number | null> {
+    const r = await this.prisma.stateChange.aggregate({ where: { cluster: clusterId }, _max: { offset: true } });
+    return r._max.offset === null ? null : Number(r._max.offset);
+  }
+
+  async recent(clusterId: string, filter: { machine?: string; subject?: string; limit?: number } = {}): Promise<ObservedEvent[]> {
+    const rows = await this.prisma.stateChange.findMany({
+      where: { cluster: clusterId, ...(filter.machine ? { machine: filter.machine } : {}), ...(filter.subject ? { subject: filter.subject } : {}) },
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      take: Math.min(filter.limit ?? 100, 1000),
+    });
+    return rows.map((r) => ({
+      seq: Number(r.id),
+      machine: r.machine,
+      subject: r.subject,
+      from: r.from,
+      to: r.to,
+      cause: r.cause,
+      details: (r.details ?? {}) as Record<string, unknown>,
+      node: r.node,
+      epoch: r.epoch,
+      at: r.at.getTime(),
+      offset: r.offset === null ? null : Number(r.offset),
+      source: r.offset === null ? "derived" : "state-changes",
+    }));
+  }
+}
