@@ -1,0 +1,452 @@
+import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
+import { ApiKey } from "../../broker/protocol/generated/apis.ts";
+import { defaultFetchRequestFetchPartition, defaultFetchRequestFetchTopic } from "../../broker/protocol/generated/message/FetchRequest.ts";
+import { decodeRecordBatch, iterateBatches, recordOffset, recordTimestamp } from "../../broker/protocol/records/record-batch.ts";
+import { ErrorCode } from "../../broker/protocol/errors.ts";
+import { ClusterError, createTopicErrorField, fromKafkaJs, kafkaErrorName } from "./errors.ts";
+import { buildSnapshot, type ClusterSnapshot, type TopicInfo } from "./snapshot.ts";
+import { WireConnection } from "./wire.ts";
+
+export interface NewTopic {
+  name: string;
+  /** -1: the broker's num.partitions. */
+  partitions: number;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+export interface PartitionDetail {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas: number[];
+  earliestOffset: string | null;
+  latestOffset: string | null;
+  /** Bytes on the leader's log dir (DescribeLogDirs); null when unknown. */
+  sizeBytes: number | null;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  isDefault: boolean;
+  readOnly: boolean;
+  isSensitive: boolean;
+  source: string;
+}
+
+export interface TopicDetail {
+  topic: TopicInfo;
+  partitions: PartitionDetail[];
+  configs: ConfigEntry[];
+  /** Parts that could not be read (offsets, sizes, configs), with the reason. */
+  problems: string[];
+}
+
+export interface FetchedMessage {
+  partition: number;
+  offset: string;
+  timestamp: number;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+const CONFIG_SOURCES: Record<number, string> = {
+  0: "unknown",
+  1: "topic",
+  2: "dynamic broker",
+  3: "dynamic default broker",
+  4: "static broker",
+  5: "default",
+  6: "dynamic broker logger",
+  7: "client metrics",
+};
+
+/**
+ * The console's one long-lived connection to a cluster, shared by every browser: a kafkajs
+ * admin (and producer when needed) plus the project's wire client for the APIs kafkajs lacks
+ * or trims. Metadata is read as one snapshot, cached briefly and shared by all pages.
+ */
+export class ClusterConnection {
+  private readonly kafka: Kafka;
+  private admin: Admin | null = null;
+  private adminConnecting: Promise<Admin> | null = null;
+  private producer: Producer | null = null;
+  private readonly wires = new Map<string, Promise<WireConnection>>();
+  private cached: ClusterSnapshot | null = null;
+  private inflight: Promise<ClusterSnapshot> | null = null;
+  private readonly snapshotListeners = new Set<(s: ClusterSnapshot) => void>();
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly bootstrap: readonly string[],
+    private readonly options: { requestTimeoutMs?: number; snapshotMaxAgeMs?: number } = {},
+  ) {
+    this.kafka = new Kafka({
+      clientId: "samsa-console",
+      brokers: [...bootstrap],
+      connectionTimeout: 3000,
+      requestTimeout: options.requestTimeoutMs ?? 15_000,
+      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+      logLevel: logLevel.NOTHING,
+    });
+  }
+
+  /** The last snapshot taken, without asking the cluster. */
+  get last(): ClusterSnapshot | null {
+    return this.cached;
+  }
+
+  /** A metadata snapshot no older than maxAgeMs (concurrent callers share one request). */
+  async snapshot(maxAgeMs = this.options.snapshotMaxAgeMs ?? 2000): Promise<ClusterSnapshot> {
+    if (this.cached && Date.now() - this.cached.takenAt <= maxAgeMs) return this.cached;
+    if (this.inflight) return this.inflight;
+    this.inflight = this.takeSnapshot().finally(() => (this.inflight = null));
+    return this.inflight;
+  }
+
+  /** Called with every new snapshot (the SSE streams forward the totals). */
+  onSnapshot(listener: (s: ClusterSnapshot) => void): () => void {
+    this.snapshotListeners.add(listener);
+    return () => this.snapshotListeners.delete(listener);
+  }
+
+  /** Forgets the cached snapshot, so the next read sees a mutation that just happened. */
+  invalidate(): void {
+    this.cached = null;
+  }
+
+  private async takeSnapshot(): Promise<ClusterSnapshot> {
+    const s = await this.withAnyWire(async (c) => {
+      const v = c.version(ApiKey.Metadata, 1, 12);
+      const m = await c.request(ApiKey.Metadata, v, { topics: null, allowAutoTopicCreation: false });
+      return buildSnapshot(m);
+    });
+    this.cached = s;
+    for (const l of this.snapshotListeners) {
+      try {
+        l(s);
+      } catch {
+        // listeners must not break the snapshot
+      }
+    }
+    return s;
+  }
+
+  // ---- wire connections --------------------------------------------------------------
+
+  private async wire(address: string): Promise<WireConnection> {
+    if (this.closed) throw new ClusterError("CLOSED", "the console is shutting down");
+    const existing = this.wires.get(address);
+    if (existing) {
+      const c = await existing.catch(() => null);
+      if (c?.isOpen) return c;
+      this.wires.delete(address);
+    }
+    const opening = WireConnection.open(address, { timeoutMs: this.options.requestTimeoutMs ?? 15_000 });
+    this.wires.set(address, opening);
+    opening.catch(() => this.wires.delete(address));
+    return opening;
+  }
+
+  private async withAnyWire<T>(fn: (c: WireConnection) => Promise<T>): Promise<T> {
+    const known = this.cached?.brokers.map((b) => `${b.host}:${b.port}`) ?? [];
+    const addresses = [...new Set([...this.bootstrap, ...known])];
+    let last: unknown;
+    for (const a of addresses) {
+      let conn: WireConnection;
+      try {
+        conn = await this.wire(a);
+      } catch (err) {
+        last = err;
+        continue;
+      }
+      return fn(conn);
+    }
+    const reason = last instanceof Error ? last.message : String(last);
+    throw new ClusterError("CLUSTER_UNREACHABLE", `Cannot reach any broker of ${this.bootstrap.join(", ")}: ${reason}`);
+  }
+
+  /** A connection to one broker by node id (from the snapshot's broker list). */
+  async wireTo(nodeId: number): Promise<WireConnection> {
+    const snap = await this.snapshot();
+    const b = snap.brokers.find((x) => x.nodeId === nodeId);
+    if (!b) throw new ClusterError("BROKER_NOT_AVAILABLE", `broker ${nodeId} is not in the cluster's metadata`);
+    return this.wire(`${b.host}:${b.port}`);
+  }
+
+  // ---- kafkajs ----------------------------------------------------------------------
+
+  private async adminClient(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    if (!this.adminConnecting) {
+      const admin = this.kafka.admin();
+      this.adminConnecting = admin
+        .connect()
+        .then(() => {
+          this.admin = admin;
+          admin.on(admin.events.DISCONNECT, () => {
+            if (this.admin === admin) this.admin = null;
+          });
+          return admin;
+        })
+        .finally(() => (this.adminConnecting = null));
+    }
+    return this.adminConnecting;
+  }
+
+  private async producerClient(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const p = this.kafka.producer({ allowAutoTopicCreation: false });
+    await p.connect();
+    this.producer = p;
+    return p;
+  }
+
+  // ---- reads ------------------------------------------------------------------------
+
+  async topicDetail(name: string): Promise<TopicDetail | null> {
+    const snap = await this.snapshot();
+    const topic = snap.byName.get(name);
+    if (!topic) return null;
+    const problems: string[] = [];
+    const [offsets, sizes, configs] = await Promise.all([
+      this.offsets(name).catch((e: unknown) => {
+        problems.push(`offsets: ${fromKafkaJs(e).message}`);
+        return new Map<number, { low: string; high: string }>();
+      }),
+      this.partitionSizes(topic).catch((e: unknown) => {
+        problems.push(`sizes: ${e instanceof Error ? e.message : String(e)}`);
+        return new Map<number, number>();
+      }),
+      this.topicConfigs(name).catch((e: unknown) => {
+        problems.push(`configs: ${fromKafkaJs(e).message}`);
+        return [] as ConfigEntry[];
+      }),
+    ]);
+    return {
+      topic,
+      partitions: topic.partitions.map((p) => ({
+        partition: p.partition,
+        leader: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicas: p.replicas,
+        isr: p.isr,
+        offlineReplicas: p.offlineReplicas,
+        earliestOffset: offsets.get(p.partition)?.low ?? null,
+        latestOffset: offsets.get(p.partition)?.high ?? null,
+        sizeBytes: sizes.get(p.partition) ?? null,
+      })),
+      configs,
+      problems,
+    };
+  }
+
+  async offsets(topic: string): Promise<Map<number, { low: string; high: string }>> {
+    const admin = await this.adminClient();
+    const rows = await admin.fetchTopicOffsets(topic);
+    return new Map(rows.map((r) => [r.partition, { low: r.low, high: r.high }]));
+  }
+
+  async offsetsForTimestamp(topic: string, timestamp: number): Promise<Map<number, string>> {
+    const admin = await this.adminClient();
+    const rows = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
+    return new Map(rows.map((r) => [r.partition, r.offset]));
+  }
+
+  /** Partition sizes from DescribeLogDirs on each partition's leader. */
+  async partitionSizes(topic: TopicInfo): Promise<Map<number, number>> {
+    const leaders = new Map<number, number[]>();
+    for (const p of topic.partitions) if (p.leader >= 0) leaders.set(p.leader, [...(leaders.get(p.leader) ?? []), p.partition]);
+    const sizes = new Map<number, number>();
+    await Promise.all(
+      [...leaders].map(async ([nodeId, partitions]) => {
+        const c = await this.wireTo(nodeId);
+        const v = c.version(ApiKey.DescribeLogDirs, 0, 4);
+        const r = await c.request(ApiKey.DescribeLogDirs, v, { topics: [{ topic: topic.name, partitions }] });
+        if (r.errorCode !== ErrorCode.NONE) throw new Error(`DescribeLogDirs on broker ${nodeId}: ${kafkaErrorName(r.errorCode)}`);
+        for (const dir of r.results) {
+          for (const t of dir.topics) {
+            if (t.name !== topic.name) continue;
+            for (const p of t.partitions) if (!p.isFutureKey && partitions.includes(p.partitionIndex)) sizes.set(p.partitionIndex, (sizes.get(p.partitionIndex) ?? 0) + Number(p.partitionSize));
+          }
+        }
+      }),
+    );
+    return sizes;
+  }
+
+  /** A broker's log dirs with their total and usable bytes (DescribeLogDirs v4+). */
+  async logDirs(nodeId: number): Promise<{ path: string; error: string | null; totalBytes: number | null; usableBytes: number | null }[]> {
+    const c = await this.wireTo(nodeId);
+    const v = c.version(ApiKey.DescribeLogDirs, 0, 4);
+    const r = await c.request(ApiKey.DescribeLogDirs, v, { topics: [] });
+    if (r.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(r.errorCode), `DescribeLogDirs on broker ${nodeId}: ${kafkaErrorName(r.errorCode)}`);
+    return r.results.map((d) => ({
+      path: d.logDir,
+      error: d.errorCode === ErrorCode.NONE ? null : kafkaErrorName(d.errorCode),
+      totalBytes: v >= 4 && d.totalBytes >= 0n ? Number(d.totalBytes) : null,
+      usableBytes: v >= 4 && d.usableBytes >= 0n ? Number(d.usableBytes) : null,
+    }));
+  }
+
+  async topicConfigs(topic: string): Promise<ConfigEntry[]> {
+    const admin = await this.adminClient();
+    const r = await admin.describeConfigs({ resources: [{ type: 2, name: topic }], includeSynonyms: false });
+    const res = r.resources[0];
+    if (!res) return [];
+    if (res.errorCode !== 0) throw new ClusterError(kafkaErrorName(res.errorCode), res.errorMessage || kafkaErrorName(res.errorCode));
+    return res.configEntries
+      .map((c) => {
+        const source = (c as unknown as { configSource?: number }).configSource;
+        return {
+          name: c.configName,
+          value: c.configValue,
+          isDefault: c.isDefault,
+          readOnly: c.readOnly,
+          isSensitive: c.isSensitive,
+          source: source === undefined ? (c.isDefault ? "default" : "topic") : (CONFIG_SOURCES[source] ?? String(source)),
+        };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Reads up to `limit` messages of one partition from `offset`, without a consumer group:
+   * plain Fetch requests to the partition's leader.
+   */
+  async fetchMessages(topic: string, partition: number, offset: bigint, limit: number): Promise<{ messages: FetchedMessage[]; highWatermark: string }> {
+    const snap = await this.snapshot();
+    const p = snap.byName.get(topic)?.partitions.find((x) => x.partition === partition);
+    if (!p) throw new ClusterError("UNKNOWN_TOPIC_OR_PARTITION", `${topic}-${partition} does not exist`);
+    if (p.leader < 0) throw new ClusterError("LEADER_NOT_AVAILABLE", `${topic}-${partition} has no leader`);
+    const c = await this.wireTo(p.leader);
+    const v = c.version(ApiKey.Fetch, 4, 12);
+    const messages: FetchedMessage[] = [];
+    let next = offset;
+    let hw = -1n;
+    for (let round = 0; round < 20 && messages.length < limit; round++) {
+      const r = await c.request(ApiKey.Fetch, v, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 4 * 1024 * 1024,
+        topics: [{ ...defaultFetchRequestFetchTopic(), topic, partitions: [{ ...defaultFetchRequestFetchPartition(), partition, fetchOffset: next, partitionMaxBytes: 1024 * 1024 }] }],
+      });
+      if (r.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(r.errorCode), `Fetch failed: ${kafkaErrorName(r.errorCode)}`);
+      const pd = r.responses[0]?.partitions[0];
+      if (!pd) break;
+      if (pd.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(pd.errorCode), `Fetch of ${topic}-${partition} at offset ${next}: ${kafkaErrorName(pd.errorCode)}`);
+      hw = pd.highWatermark;
+      const before = messages.length;
+      for (const m of decodeRecords(pd.records, partition)) {
+        if (BigInt(m.offset) < next) continue;
+        messages.push(m);
+        if (messages.length >= limit) break;
+      }
+      if (messages.length === before) break;
+      next = BigInt(messages[messages.length - 1]!.offset) + 1n;
+      if (next >= hw) break;
+    }
+    return { messages, highWatermark: hw.toString() };
+  }
+
+  // ---- mutations --------------------------------------------------------------------
+
+  /**
+   * CreateTopics on the controller through the wire client, because kafkajs drops the
+   * broker's error message, which the form shows next to the field it concerns.
+   */
+  async createTopic(t: NewTopic): Promise<void> {
+    const snap = await this.snapshot(10_000).catch(() => null);
+    const run = async (c: WireConnection) => {
+      const v = c.version(ApiKey.CreateTopics, 0, 7);
+      const r = await c.request(ApiKey.CreateTopics, v, {
+        timeoutMs: 30_000,
+        validateOnly: false,
+        topics: [
+          {
+            name: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: t.replicationFactor,
+            assignments: [],
+            configs: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      const res = r.topics[0];
+      if (!res) throw new ClusterError("UNKNOWN_SERVER_ERROR", "CreateTopics returned no result");
+      if (res.errorCode !== ErrorCode.NONE) {
+        const code = kafkaErrorName(res.errorCode);
+        const message = res.errorMessage || code;
+        throw new ClusterError(code, message, createTopicErrorField(res.errorCode, message));
+      }
+    };
+    const controller = snap && snap.controllerId >= 0 ? await this.wireTo(snap.controllerId).catch(() => null) : null;
+    await (controller ? run(controller) : this.withAnyWire(run));
+    this.invalidate();
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    try {
+      const admin = await this.adminClient();
+      await admin.deleteTopics({ topics: [name], timeout: 30_000 });
+    } catch (err) {
+      throw fromKafkaJs(err);
+    } finally {
+      this.invalidate();
+    }
+  }
+
+  async produce(topic: string, message: { key: string | null; value: string; partition?: number | undefined; headers?: Record<string, string> }): Promise<{ partition: number; offset: string }> {
+    try {
+      const producer = await this.producerClient();
+      const [r] = await producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key: message.key, value: message.value, ...(message.partition !== undefined ? { partition: message.partition } : {}), headers: message.headers ?? {} }],
+      });
+      return { partition: r?.partition ?? message.partition ?? 0, offset: r?.baseOffset ?? "?" };
+    } catch (err) {
+      throw fromKafkaJs(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const admin = this.admin;
+    const producer = this.producer;
+    this.admin = null;
+    this.producer = null;
+    await Promise.allSettled([admin?.disconnect(), producer?.disconnect()]);
+    for (const w of this.wires.values()) void w.then((c) => c.close()).catch(() => {});
+    this.wires.clear();
+  }
+}
+
+/** The complete records of a Fetch response's record set (a cut last batch is skipped). */
+export function decodeRecords(records: Buffer | null, partition: number): FetchedMessage[] {
+  if (!records || records.length === 0) return [];
+  const out: FetchedMessage[] = [];
+  for (const entry of iterateBatches(records)) {
+    if (entry.partial) break;
+    const { header, records: recs } = decodeRecordBatch(records.subarray(entry.position, entry.position + entry.size));
+    const isControl = (header.attributes & 0x20) !== 0;
+    if (isControl) continue;
+    for (const r of recs) {
+      out.push({
+        partition,
+        offset: recordOffset(header, r).toString(),
+        timestamp: Number(recordTimestamp(header, r)),
+        key: r.key === null ? null : r.key.toString("utf8"),
+        value: r.value === null ? null : r.value.toString("utf8"),
+        headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value === null ? "" : h.value.toString("utf8")])),
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+import type { ClusterSnapshot } from "./snapshot.ts";
+import type { WatchMode } from "./watcher.ts";
+
+/** The overview's numbers, sent to browsers whenever a new snapshot is taken. */
+export interface ClusterSummary {
+  clusterName: string;
+  clusterId: string | null;
+  controllerId: number;
+  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+  topics: number;
+  internalTopics: number;
+  partitions: number;
+  underReplicated: number;
+  offline: number;
+  takenAt: number;
+  mode: WatchMode;
+}
+
+export function summarize(clusterName: string, s: ClusterSnapshot, mode: WatchMode): ClusterSummary {
+  return {
+    clusterName,
+    clusterId: s.clusterId,
+    controllerId: s.controllerId,
+    brokers: s.brokers,
+    topics: s.totals.topics,
+    internalTopics: s.topics.filter((t) => t.internal).length,
+    partitions: s.totals.partitions,
+    underReplicated: s.totals.underReplicated,
+    offline: s.totals.offline,
+    takenAt: s.takenAt,
+    mode,
+  };
+}
