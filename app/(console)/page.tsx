@@ -1,0 +1,45 @@
+import { EventFeed } from "../../components/event-feed.tsx";
+import { OverviewStats } from "../../components/overview-stats.tsx";
+import { Card, ErrorPanel, PageTitle } from "../../components/ui.tsx";
+import { requireUser } from "../../server/auth/session.ts";
+import { summarize } from "../../server/kafka/summary.ts";
+import { loadSnapshot } from "../../server/queries/cluster.ts";
+import { getRuntime } from "../../server/runtime.ts";
+
+export const metadata = { title: "Overview" };
+
+export default async function OverviewPage() {
+  await requireUser();
+  const rt = await getRuntime();
+  const snap = await loadSnapshot(rt);
+  let events = rt.hub.recent(200).reverse();
+  if (events.length === 0 && snap.ok && snap.value.clusterId) {
+    events = await rt.stateChanges.recent(snap.value.clusterId, { limit: 50 }).catch(() => []);
+  }
+  const source =
+    rt.watcher.mode === "state-changes"
+      ? "following __state_changes"
+      : rt.watcher.mode === "metadata-diff"
+        ? `derived from metadata snapshots every ${Math.round(rt.config.metadataIntervalMs / 1000)} s (this cluster has no __state_changes topic)`
+        : rt.watcher.mode;
+  return (
+    <>
+      <PageTitle>Overview</PageTitle>
+      {snap.ok ? (
+        <OverviewStats initial={summarize(rt.config.clusterName, snap.value, rt.watcher.mode)} />
+      ) : (
+        <ErrorPanel title={`Cannot reach cluster ${rt.config.clusterName}`}>{snap.error}</ErrorPanel>
+      )}
+      <Card
+        className="mt-6"
+        title={
+          <span>
+            Recent state changes <span className="font-normal text-slate-500">— {source}</span>
+          </span>
+        }
+      >
+        <EventFeed initial={events} limit={50} />
+      </Card>
+    </>
+  );
+}

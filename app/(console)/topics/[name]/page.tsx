@@ -1,0 +1,150 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { DeleteTopicForm } from "../../../../components/delete-topic-form.tsx";
+import { EventFeed } from "../../../../components/event-feed.tsx";
+import { Badge, Card, ErrorPanel, PageTitle, buttonSecondary, formatBytes, td, th } from "../../../../components/ui.tsx";
+import { allows } from "../../../../server/auth/roles.ts";
+import { requireUser } from "../../../../server/auth/session.ts";
+import { getRuntime } from "../../../../server/runtime.ts";
+
+export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
+  return { title: decodeURIComponent((await params).name) };
+}
+
+export default async function TopicPage({ params, searchParams }: { params: Promise<{ name: string }>; searchParams: Promise<{ configs?: string; created?: string }> }) {
+  const user = await requireUser();
+  const name = decodeURIComponent((await params).name);
+  const sp = await searchParams;
+  const rt = await getRuntime();
+  let detail;
+  try {
+    detail = await rt.cluster.topicDetail(name);
+  } catch (err) {
+    return (
+      <>
+        <PageTitle>{name}</PageTitle>
+        <ErrorPanel title="Cannot read the topic">{err instanceof Error ? err.message : String(err)}</ErrorPanel>
+      </>
+    );
+  }
+  if (!detail) notFound();
+  const { topic, partitions, configs, problems } = detail;
+  const showAll = sp.configs === "all";
+  const shownConfigs = showAll ? configs : configs.filter((c) => !c.isDefault);
+  const events = rt.hub.recent(200).reverse();
+  return (
+    <>
+      <PageTitle
+        actions={
+          <Link href={`/topics/${encodeURIComponent(name)}/messages`} className={buttonSecondary}>
+            Messages
+          </Link>
+        }
+      >
+        <span className="font-mono">{name}</span> {topic.internal ? <Badge>internal</Badge> : null}
+      </PageTitle>
+      {sp.created ? (
+        <p className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" role="status">
+          Topic created.
+        </p>
+      ) : null}
+      <dl className="mb-6 grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-[max-content_1fr_max-content_1fr]">
+        <dt className="text-slate-500">Topic id</dt>
+        <dd className="font-mono">{topic.topicId}</dd>
+        <dt className="text-slate-500">Partitions</dt>
+        <dd data-testid="partition-count">{topic.partitions.length}</dd>
+        <dt className="text-slate-500">Replication factor</dt>
+        <dd>{topic.replicationFactor}</dd>
+        <dt className="text-slate-500">Under-replicated / offline</dt>
+        <dd>
+          {topic.underReplicated} / {topic.offline}
+        </dd>
+      </dl>
+      {problems.length > 0 ? (
+        <div className="mb-4">
+          <ErrorPanel title="Some details could not be read">{problems.join("; ")}</ErrorPanel>
+        </div>
+      ) : null}
+      <Card title="Partitions">
+        <div className="overflow-x-auto">
+          <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="partitions-table">
+            <thead>
+              <tr>
+                <th className={th}>Partition</th>
+                <th className={th}>Leader</th>
+                <th className={th}>Replicas</th>
+                <th className={th}>ISR</th>
+                <th className={th}>Offline replicas</th>
+                <th className={th}>Earliest offset</th>
+                <th className={th}>Latest offset</th>
+                <th className={th}>Size</th>
+                <th className={th}>Leader epoch</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100 font-mono">
+              {partitions.map((p) => (
+                <tr key={p.partition} data-testid="partition-row" className={p.leader < 0 ? "bg-red-50" : p.isr.length < p.replicas.length ? "bg-amber-50" : ""}>
+                  <td className={td}>{p.partition}</td>
+                  <td className={td}>{p.leader >= 0 ? p.leader : <Badge tone="bad">none</Badge>}</td>
+                  <td className={td}>[{p.replicas.join(", ")}]</td>
+                  <td className={td} data-testid="isr">
+                    [{p.isr.join(", ")}]
+                  </td>
+                  <td className={td}>{p.offlineReplicas.length > 0 ? `[${p.offlineReplicas.join(", ")}]` : "–"}</td>
+                  <td className={td}>{p.earliestOffset ?? "?"}</td>
+                  <td className={td} data-testid="latest-offset">
+                    {p.latestOffset ?? "?"}
+                  </td>
+                  <td className={td}>{formatBytes(p.sizeBytes)}</td>
+                  <td className={td}>{p.leaderEpoch}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+      <Card
+        className="mt-6"
+        title={
+          <span className="flex items-center justify-between">
+            <span>Configs {showAll ? "(all)" : "(set on the topic or the broker)"}</span>
+            <Link className="text-xs font-normal text-sky-700 underline" href={`/topics/${encodeURIComponent(name)}${showAll ? "" : "?configs=all"}`}>
+              {showAll ? "hide defaults" : "show all"}
+            </Link>
+          </span>
+        }
+      >
+        {shownConfigs.length === 0 ? (
+          <p className="text-sm text-slate-500">Every config has its default value.</p>
+        ) : (
+          <table className="min-w-full text-sm" data-testid="configs-table">
+            <thead>
+              <tr>
+                <th className={th}>Name</th>
+                <th className={th}>Value</th>
+                <th className={th}>Source</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {shownConfigs.map((c) => (
+                <tr key={c.name}>
+                  <td className={`${td} font-mono`}>{c.name}</td>
+                  <td className={`${td} font-mono`}>{c.isSensitive ? "(sensitive)" : (c.value ?? "null")}</td>
+                  <td className={`${td} text-slate-500`}>{c.source}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      <Card className="mt-6" title="State changes of this topic">
+        <EventFeed initial={events} subjectPrefix={name} />
+      </Card>
+      {allows(user.role, "operator") ? (
+        <Card className="mt-6 border-red-200" title="Delete topic">
+          <DeleteTopicForm name={name} />
+        </Card>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,47 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import type { ClusterSummary } from "../server/kafka/summary.ts";
+import { SUMMARY_KEY } from "./live-updates.tsx";
+import { Stat } from "./ui.tsx";
+
+/** The overview numbers: server-rendered first, then replaced by each `summary` SSE event. */
+export function OverviewStats({ initial }: { initial: ClusterSummary }) {
+  const { data } = useQuery({ queryKey: SUMMARY_KEY, queryFn: () => initial, initialData: initial });
+  const s = data ?? initial;
+  return (
+    <div className="space-y-4">
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-6">
+        <Stat label="Brokers" value={s.brokers.length} testId="stat-brokers" />
+        <Stat label="Controller" value={s.controllerId >= 0 ? s.controllerId : "none"} tone={s.controllerId >= 0 ? "default" : "bad"} testId="stat-controller" />
+        <Stat label="Topics" value={s.topics} testId="stat-topics" />
+        <Stat label="Partitions" value={s.partitions} testId="stat-partitions" />
+        <Stat label="Under-replicated" value={s.underReplicated} tone={s.underReplicated > 0 ? "warn" : "good"} testId="stat-under-replicated" />
+        <Stat label="Offline partitions" value={s.offline} tone={s.offline > 0 ? "bad" : "good"} testId="stat-offline" />
+      </div>
+      <div className="rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm shadow-sm">
+        <dl className="grid grid-cols-1 gap-x-6 gap-y-1 md:grid-cols-[max-content_1fr]">
+          <dt className="text-slate-500">Cluster id</dt>
+          <dd className="font-mono" data-testid="cluster-id">
+            {s.clusterId ?? "unknown"}
+          </dd>
+          <dt className="text-slate-500">Brokers</dt>
+          <dd className="font-mono">
+            {s.brokers.map((b) => (
+              <span key={b.nodeId} className="mr-4 inline-block">
+                {b.nodeId}: {b.host}:{b.port}
+                {b.nodeId === s.controllerId ? " (controller)" : ""}
+              </span>
+            ))}
+          </dd>
+          <dt className="text-slate-500">Topics</dt>
+          <dd>
+            {s.topics} ({s.internalTopics} internal)
+          </dd>
+          <dt className="text-slate-500">Metadata as of</dt>
+          <dd suppressHydrationWarning>{new Date(s.takenAt).toLocaleTimeString()}</dd>
+        </dl>
+      </div>
+    </div>
+  );
+}

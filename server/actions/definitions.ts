@@ -1,0 +1,139 @@
+import { z } from "zod";
+import type { UserStore } from "../auth/users.ts";
+import { ROLES } from "../auth/roles.ts";
+import type { ClusterConnection } from "../kafka/cluster.ts";
+import { ActionRefused, type ActionDefinition } from "./run-action.ts";
+
+export interface ActionContext {
+  cluster: ClusterConnection;
+  users: UserStore;
+}
+
+/** An optional integer form field: "" means the broker's default (-1). */
+const optionalInt = (label: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .default("")
+    .refine((s) => s === "" || /^-?\d+$/.test(s), `${label} must be a whole number`)
+    .transform((s) => (s === "" ? -1 : Number(s)))
+    .refine((n) => n >= min && n <= max, `${label} must be between ${min} and ${max}`);
+
+// Names, counts and configs are checked by Kafka, whose messages the form shows next to
+// the field; here only what cannot even be sent (a non-number in an int32 field).
+export const createTopicInput = z.object({
+  name: z.string().trim().min(1, "Enter a topic name"),
+  partitions: optionalInt("Partitions", -2147483648, 2147483647),
+  replicationFactor: optionalInt("Replication factor", -32768, 32767),
+  retentionMs: z.string().trim().default(""),
+  cleanupPolicy: z.string().trim().default(""),
+});
+
+export const createTopic: ActionDefinition<typeof createTopicInput, { name: string }, ActionContext> = {
+  name: "topic.create",
+  role: "operator",
+  input: createTopicInput,
+  audit: (i) => ({ topic: i.name, partitions: i.partitions, replicationFactor: i.replicationFactor, retentionMs: i.retentionMs || null, cleanupPolicy: i.cleanupPolicy || null }),
+  async run(i, ctx) {
+    const configs: Record<string, string> = {};
+    if (i.retentionMs !== "") configs["retention.ms"] = i.retentionMs;
+    if (i.cleanupPolicy !== "") configs["cleanup.policy"] = i.cleanupPolicy;
+    await ctx.cluster.createTopic({ name: i.name, partitions: i.partitions, replicationFactor: i.replicationFactor, configs });
+    return { name: i.name };
+  },
+};
+
+export const deleteTopicInput = z
+  .object({ name: z.string().min(1), confirm: z.string().default("") })
+  .refine((v) => v.confirm === v.name, { message: "Type the topic's name exactly to confirm", path: ["confirm"] });
+
+export const deleteTopic: ActionDefinition<typeof deleteTopicInput, { name: string }, ActionContext> = {
+  name: "topic.delete",
+  role: "operator",
+  input: deleteTopicInput,
+  audit: (i) => ({ topic: i.name }),
+  async run(i, ctx) {
+    await ctx.cluster.deleteTopic(i.name);
+    return { name: i.name };
+  },
+};
+
+export const produceMessageInput = z.object({
+  topic: z.string().min(1),
+  partition: z
+    .string()
+    .trim()
+    .default("")
+    .refine((s) => s === "" || /^\d+$/.test(s), "Partition must be a whole number")
+    .transform((s) => (s === "" ? undefined : Number(s))),
+  key: z.string().default(""),
+  value: z.string().max(1_000_000, "The value is limited to 1 MB here"),
+});
+
+export const produceMessage: ActionDefinition<typeof produceMessageInput, { partition: number; offset: string }, ActionContext> = {
+  name: "message.produce",
+  role: "operator",
+  input: produceMessageInput,
+  audit: (i) => ({ topic: i.topic, partition: i.partition ?? null, key: i.key || null, valueBytes: Buffer.byteLength(i.value) }),
+  async run(i, ctx) {
+    return ctx.cluster.produce(i.topic, { key: i.key === "" ? null : i.key, value: i.value, partition: i.partition });
+  },
+};
+
+export const createUserInput = z.object({
+  username: z
+    .string()
+    .trim()
+    .min(1, "Enter a user name")
+    .max(64, "At most 64 characters")
+    .regex(/^[A-Za-z0-9._@-]+$/, "Letters, digits and . _ @ - only"),
+  password: z.string().min(8, "At least 8 characters"),
+  role: z.enum(ROLES, { message: "Choose viewer, operator or admin" }),
+});
+
+export const createUser: ActionDefinition<typeof createUserInput, { username: string }, ActionContext> = {
+  name: "user.create",
+  role: "admin",
+  input: createUserInput,
+  audit: (i) => ({ username: i.username, role: i.role }),
+  async run(i, ctx) {
+    if (await ctx.users.find(i.username)) throw new ActionRefused("USER_EXISTS", `User ${i.username} already exists`, "username");
+    await ctx.users.create(i.username, i.password, i.role);
+    return { username: i.username };
+  },
+};
+
+export const deleteUserInput = z.object({ username: z.string().min(1) });
+
+export const deleteUser: ActionDefinition<typeof deleteUserInput, { username: string }, ActionContext> = {
+  name: "user.delete",
+  role: "admin",
+  input: deleteUserInput,
+  audit: (i) => ({ username: i.username }),
+  async run(i, ctx) {
+    if (i.username === ctx.user.username) throw new ActionRefused("SELF_DELETE", "You cannot delete the user you are signed in as");
+    if (!(await ctx.users.delete(i.username))) throw new ActionRefused("NO_SUCH_USER", `User ${i.username} does not exist`);
+    return { username: i.username };
+  },
+};
+
+export const changePasswordInput = z.object({
+  username: z.string().min(1),
+  password: z.string().min(8, "At least 8 characters"),
+});
+
+export const changePassword: ActionDefinition<typeof changePasswordInput, { username: string }, ActionContext> = {
+  name: "user.setPassword",
+  // Everyone may change their own password; only admins anyone's.
+  role: "viewer",
+  input: changePasswordInput,
+  audit: (i) => ({ username: i.username }),
+  async run(i, ctx) {
+    if (ctx.user.role !== "admin" && i.username !== ctx.user.username) {
+      throw new ActionRefused("FORBIDDEN", `Your role (${ctx.user.role}) only allows changing your own password`);
+    }
+    if (!(await ctx.users.find(i.username))) throw new ActionRefused("NO_SUCH_USER", `User ${i.username} does not exist`, "username");
+    await ctx.users.setPassword(i.username, i.password);
+    return { username: i.username };
+  },
+};
