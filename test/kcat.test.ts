@@ -97,7 +97,7 @@ describe("kcat", () => {
     for (let pos = 0; pos + 61 <= log.length; pos += 12 + log.readInt32BE(pos + 8)) codecs.push(log.readInt16BE(pos + 21) & 7);
     return codecs;
   };
-  for (const codec of ["none", "gzip", "snappy", "zstd"] as const) {
+  for (const codec of ["none", "gzip", "snappy", "lz4", "zstd"] as const) {
     it(`round-trips keys, values and headers with compression ${codec}`, async () => {
       const topic = `codec-${codec}`;
       const n = 300;

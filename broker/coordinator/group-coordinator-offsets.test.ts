@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualTime } from "../log/test-support.ts";
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
-import { GroupCoordinator, NON_EMPTY_GROUP, type OffsetCommitParams } from "./group-coordinator.ts";
+import { GroupCoordinator, type OffsetCommitParams } from "./group-coordinator.ts";
 import { GroupState } from "./group-state.ts";
 import { InMemoryOffsetsTopic } from "./in-memory-coordinator-log.ts";
 import type { OffsetAndMetadata } from "./offset-and-metadata.ts";
@@ -197,7 +197,7 @@ describe("GroupCoordinator admin APIs", () => {
     const other = ["a", "b", "c", "d", "e", "f", "g", "h"].find((g) => !used.includes(h.coordinator.partitionFor(g)))!;
     h.coordinator.onResign(h.coordinator.partitionFor(other));
     const r = await h.coordinator.deleteGroups(["simple", "busy", "missing", other]);
-    expect(Object.fromEntries(r)).toEqual({ simple: 0, busy: NON_EMPTY_GROUP, missing: ErrorCode.GROUP_ID_NOT_FOUND, [other]: ErrorCode.NOT_COORDINATOR });
+    expect(Object.fromEntries(r)).toEqual({ simple: 0, busy: ErrorCode.NON_EMPTY_GROUP, missing: ErrorCode.GROUP_ID_NOT_FOUND, [other]: ErrorCode.NOT_COORDINATOR });
     expect(h.coordinator.manager.getGroup("simple")).toBeUndefined();
     const p = h.coordinator.partitionFor("simple");
     const tail = decodedRecords(h.topic, p).filter((rec) => rec.key.type !== "unknown" && "group" in rec.key && rec.key.group === "simple").slice(-2);
@@ -238,11 +238,11 @@ describe("GroupCoordinator admin APIs", () => {
     expect((await h.coordinator.deleteOffsets("missing", [])).error).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     expect((await h.coordinator.deleteOffsets("", [])).error).toBe(ErrorCode.INVALID_GROUP_ID);
 
-    // A non-consumer group with members: NON_EMPTY_GROUP.
+    // A non-consumer group with members: ErrorCode.NON_EMPTY_GROUP.
     const j = h.coordinator.joinGroup(joinParams("connect", { protocolType: "connect", protocols: [{ name: "sessioned", metadata: Buffer.from("w") }] }));
     h.time.advance(0);
     await j;
-    expect((await h.coordinator.deleteOffsets("connect", [{ topic: "t", partition: 0 }])).error).toBe(NON_EMPTY_GROUP);
+    expect((await h.coordinator.deleteOffsets("connect", [{ topic: "t", partition: 0 }])).error).toBe(ErrorCode.NON_EMPTY_GROUP);
   });
 });
 

@@ -12,8 +12,6 @@ import type { OffsetAndMetadata, TopicPartition } from "./offset-and-metadata.ts
 
 /** How long a new member's JoinGroup may wait for the rebalance before it is dropped (Kafka's 5 min). */
 export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
-/** Kafka's NON_EMPTY_GROUP (68); broker/protocol/errors.ts does not list it yet. */
-export const NON_EMPTY_GROUP = 68;
 /** Retry delay when a partition's log cannot be read while loading. */
 const LOAD_RETRY_MS = 1000;
 
@@ -842,7 +840,7 @@ export class GroupCoordinator {
   /**
    * OffsetDelete: an Empty group's offsets go; a consumer group with members keeps the
    * offsets of topics it subscribes to (GROUP_SUBSCRIBED_TO_TOPIC); other groups with
-   * members refuse (NON_EMPTY_GROUP).
+   * members refuse (ErrorCode.NON_EMPTY_GROUP).
    */
   async deleteOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<{ error: number; partitions: { tp: TopicPartition; error: number }[] }> {
     const status = this.validateGroupStatus(groupId, "offset-delete");
@@ -861,7 +859,7 @@ export class GroupCoordinator {
         else eligible.push(tp);
       }
     } else {
-      return { error: NON_EMPTY_GROUP, partitions: [] };
+      return { error: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
     }
     if (eligible.length > 0) {
       await this.manager.cleanupGroupMetadata([group], (g) => g.offsets.remove(eligible), "all its offsets were deleted");
@@ -947,7 +945,7 @@ export class GroupCoordinator {
     };
   }
 
-  /** DeleteGroups: only Empty groups can go (NON_EMPTY_GROUP otherwise); their offsets go with them. */
+  /** DeleteGroups: only Empty groups can go (ErrorCode.NON_EMPTY_GROUP otherwise); their offsets go with them. */
   async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
     const errors = new Map<string, number>();
     const eligible: ClassicGroup[] = [];
@@ -964,7 +962,7 @@ export class GroupCoordinator {
         group.transitionTo(GroupState.Dead, "deleted by DeleteGroups");
         eligible.push(group);
       } else {
-        errors.set(groupId, NON_EMPTY_GROUP);
+        errors.set(groupId, ErrorCode.NON_EMPTY_GROUP);
       }
     }
     if (eligible.length > 0) {

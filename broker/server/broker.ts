@@ -11,7 +11,11 @@ import { ReplicaManager } from "../replication/replica-manager.ts";
 import { systemClock, type Clock, type Timer } from "../util/clock.ts";
 import { StateChangePublisher } from "../events/state-change-publisher.ts";
 import { STATE_CHANGES_TOPIC } from "../events/state-change.ts";
-import { internalTopicSpec } from "./internal-topics.ts";
+import { CONSUMER_OFFSETS_TOPIC, internalTopicSpec } from "./internal-topics.ts";
+import { CoordinatorTopicLog } from "./coordinator-log.ts";
+import { GroupCoordinator } from "../coordinator/group-coordinator.ts";
+import { groupCoordinatorConfigFrom } from "../coordinator/group-coordinator-config.ts";
+import type { MetadataDelta } from "../controller/metadata-delta.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import type { BrokerServices, LogDirDescription } from "./broker-services.ts";
 import { partitionSettings } from "./partition-settings.ts";
@@ -26,7 +30,6 @@ import { servedApis } from "./served-apis.ts";
  * replies, so a client that created a topic can produce to it at once.
  */
 export class Broker implements BrokerServices {
-  readonly replicaManager: ReplicaManager;
   private readonly servers: SocketServer[] = [];
   /** Partitions this node leads, by key, to notice gained and lost leadership. */
   private led = new Set<string>();
@@ -39,9 +42,9 @@ export class Broker implements BrokerServices {
     readonly stateChanges: StateChangePublisher,
     private readonly metadataLayer: MetadataLayer,
     private readonly logManager: LogManager,
-  ) {
-    this.replicaManager = new ReplicaManager(clock);
-  }
+    readonly replicaManager: ReplicaManager,
+    readonly groupCoordinator: GroupCoordinator,
+  ) {}
 
   static async start(config: BrokerConfig, clock: Clock & Timer = systemClock): Promise<Broker> {
     const log = createLogger({ node: config.nodeId });
@@ -69,9 +72,24 @@ export class Broker implements BrokerServices {
       recordTimestampSearch: findRecordByTimestamp,
     });
     logManager.startup();
-    const broker = new Broker(config, clock, log, stateChanges, metadataLayer, logManager);
+    const replicaManager = new ReplicaManager(clock);
+    const groupCoordinator = new GroupCoordinator({
+      config: groupCoordinatorConfigFrom((name) => config.get(name)),
+      log: new CoordinatorTopicLog(CONSUMER_OFFSETS_TOPIC, replicaManager, clock, INTERNAL_APPEND_TIMEOUT_MS),
+      clock,
+      timer: clock,
+      logger: log.child({ component: "group-coordinator" }),
+      onStateChange: (e) =>
+        stateChanges.sink({ machine: "group", subject: e.group, from: e.from, to: e.to, cause: e.cause, details: { ...e.details }, epoch: e.details.generation }),
+    });
+    // Kafka places groups by the partition count of __consumer_offsets when it exists.
+    groupCoordinator.startup(image.topic(CONSUMER_OFFSETS_TOPIC)?.partitions.size);
+    const broker = new Broker(config, clock, log, stateChanges, metadataLayer, logManager, replicaManager, groupCoordinator);
     broker.applyImage(image);
-    metadataLayer.controller.onImage((next) => broker.applyImage(next));
+    metadataLayer.controller.onImage((next, delta) => {
+      broker.applyImage(next);
+      broker.forgetDeletedOffsets(delta);
+    });
     await broker.listen();
     broker.ensureInternalTopic(STATE_CHANGES_TOPIC).catch((err: unknown) =>
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot create __state_changes; state changes are kept in memory until it exists"),
@@ -143,7 +161,19 @@ export class Broker implements BrokerServices {
   private onLeadershipChange(topic: string, partition: number, leading: boolean): void {
     if (topic === STATE_CHANGES_TOPIC) {
       this.stateChanges.setAppender(leading ? (batch) => this.appendInternal(topic, partition, batch) : null);
+    } else if (topic === CONSUMER_OFFSETS_TOPIC) {
+      if (leading) void this.groupCoordinator.onBecomeLeader(partition);
+      else this.groupCoordinator.onResign(partition);
     }
+  }
+
+  /** Committed offsets of deleted topics go with them (Kafka's GroupCoordinator.onPartitionsDeleted). */
+  private forgetDeletedOffsets(delta: MetadataDelta): void {
+    const gone = [...delta.deletedTopics.values()].flatMap((t) => [...t.partitions.keys()].map((partition) => ({ topic: t.name, partition })));
+    if (gone.length === 0) return;
+    this.groupCoordinator.onPartitionsDeleted(gone).catch((err: unknown) =>
+      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot remove the offsets of deleted topics"),
+    );
   }
 
   private async appendInternal(topic: string, partition: number, batch: Buffer): Promise<void> {
@@ -219,6 +249,7 @@ export class Broker implements BrokerServices {
   /** Graceful shutdown: stop serving, answer waiting requests, flush and checkpoint the logs. */
   async shutdown(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.close()));
+    this.groupCoordinator.shutdown();
     this.replicaManager.shutdown();
     this.logManager.shutdown();
     await this.metadataLayer.close();

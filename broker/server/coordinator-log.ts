@@ -4,6 +4,7 @@ import { decodeRecordBatch, encodeRecordBatch, iterateBatches } from "../protoco
 import { ATTR } from "../protocol/records/batch-header.ts";
 import type { ReplicaManager } from "../replication/replica-manager.ts";
 import type { Clock } from "../util/clock.ts";
+import type { CoordinatorLog } from "../coordinator/coordinator-log.ts";
 
 const READ_CHUNK_BYTES = 1 << 20;
 
@@ -12,7 +13,7 @@ const READ_CHUNK_BYTES = 1 << 20;
  * ordinary leader path with acks=all, so coordinator state is exactly as durable as any
  * acknowledged produce; reads replay a partition from its log start when loading.
  */
-export class CoordinatorTopicLog {
+export class CoordinatorTopicLog implements CoordinatorLog {
   constructor(
     private readonly topic: string,
     private readonly replicaManager: ReplicaManager,

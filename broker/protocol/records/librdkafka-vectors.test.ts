@@ -7,7 +7,7 @@ import { computeBatchCrc } from "./batch-header.ts";
 
 /** Batches librdkafka wrote (captured by fixtures/capture-librdkafka.ts through kcat). */
 const PADDING = " lorem ipsum".repeat(20);
-const CODECS = { none: Compression.NONE, gzip: Compression.GZIP, snappy: Compression.SNAPPY, zstd: Compression.ZSTD } as const;
+const CODECS = { none: Compression.NONE, gzip: Compression.GZIP, snappy: Compression.SNAPPY, lz4: Compression.LZ4, zstd: Compression.ZSTD } as const;
 
 describe("record batches written by librdkafka", () => {
   for (const [name, codec] of Object.entries(CODECS)) {
