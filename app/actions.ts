@@ -14,13 +14,20 @@ export type FormState<T = unknown> = ActionResult<T> | null;
 
 export async function createTopicAction(_prev: FormState, form: FormData): Promise<FormState<{ name: string }>> {
   const r = await perform(createTopic, formObject(form));
-  if (r.ok) revalidatePath("/topics");
+  if (r.ok) {
+    revalidatePath("/topics");
+    redirect(`/topics/${encodeURIComponent(r.data.name)}?created=1`);
+  }
   return r;
 }
 
 export async function deleteTopicAction(_prev: FormState, form: FormData): Promise<FormState<{ name: string }>> {
   const r = await perform(deleteTopic, formObject(form));
-  if (r.ok) revalidatePath("/topics");
+  if (r.ok) {
+    revalidatePath("/topics");
+    // Server-side, so the deleted topic's page is never rendered again (it would be a 404).
+    redirect(`/topics?deleted=${encodeURIComponent(r.data.name)}`);
+  }
   return r;
 }
 

@@ -1,21 +1,16 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useActionState, useEffect, useState } from "react";
+import { useActionState, useState } from "react";
 import { createTopicAction, type FormState } from "../app/actions.ts";
 import { Field } from "./field.tsx";
 import { ErrorPanel, button, input } from "./ui.tsx";
 
 export function CreateTopicForm() {
-  const router = useRouter();
   const [state, action, pending] = useActionState<FormState<{ name: string }>, FormData>(createTopicAction, null);
   const [values, setValues] = useState({ name: "", partitions: "", replicationFactor: "", retentionMs: "", cleanupPolicy: "" });
   const set = (k: keyof typeof values) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [k]: e.target.value }));
   const fieldErrors = state && !state.ok ? (state.fieldErrors ?? {}) : {};
   const formError = state && !state.ok && Object.keys(fieldErrors).filter((k) => k !== "_form").length === 0 ? state.error : null;
-  useEffect(() => {
-    if (state?.ok) router.push(`/topics/${encodeURIComponent(state.data.name)}?created=1`);
-  }, [state, router]);
   const err = (k: string) => fieldErrors[k];
   const aria = (k: string) => (err(k) ? { "aria-invalid": true, "aria-describedby": `${k}-error` } : {});
   return (

@@ -1,18 +1,13 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useActionState, useEffect, useState } from "react";
+import { useActionState, useState } from "react";
 import { deleteTopicAction, type FormState } from "../app/actions.ts";
 import { ErrorPanel, buttonDanger, input } from "./ui.tsx";
 
-/** Deleting needs the topic's name typed again; the server checks it too. */
+/** Deleting needs the topic's name typed again; the server checks it too, then redirects. */
 export function DeleteTopicForm({ name }: { name: string }) {
-  const router = useRouter();
   const [state, action, pending] = useActionState<FormState<{ name: string }>, FormData>(deleteTopicAction, null);
   const [confirm, setConfirm] = useState("");
-  useEffect(() => {
-    if (state?.ok) router.push(`/topics?deleted=${encodeURIComponent(state.data.name)}`);
-  }, [state, router]);
   const error = state && !state.ok ? (state.fieldErrors?.confirm ?? state.error) : null;
   return (
     <form action={action} className="space-y-3">

@@ -8,7 +8,7 @@ import { loadSnapshot } from "../../../server/queries/cluster.ts";
 
 export const metadata = { title: "Topics" };
 
-type Search = { q?: string; page?: string; size?: string; internal?: string };
+type Search = { q?: string; page?: string; size?: string; internal?: string; deleted?: string };
 
 export default async function TopicsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await requireUser();
@@ -40,6 +40,11 @@ export default async function TopicsPage({ searchParams }: { searchParams: Promi
       >
         Topics
       </PageTitle>
+      {sp.deleted ? (
+        <p className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" role="status">
+          Topic <span className="font-mono">{sp.deleted}</span> deleted.
+        </p>
+      ) : null}
       <form className="mb-4 flex flex-wrap items-center gap-3" method="get" action="/topics">
         <input name="q" defaultValue={sp.q ?? ""} placeholder="Search topics by name" className={`${input} max-w-sm`} aria-label="Search topics" />
         <label className="flex items-center gap-1.5 text-sm text-slate-600">

@@ -1,0 +1,221 @@
+// The console end to end: a real broker process (the embedded cluster `npm start` runs), a
+// real PostgreSQL database for the audit history, Debian's chromium. One story, in order.
+import { Kafka, logLevel, type Admin } from "kafkajs";
+import { ADMIN_PASSWORD, KAFKA, expect, hydrated, shot, signIn, test } from "./support/fixtures.ts";
+
+test.describe.configure({ mode: "serial" });
+
+const TOPIC = "e2e-orders";
+const VIEWER = { username: "vera", password: "vera-password-1" };
+let kafka: Kafka;
+let admin: Admin;
+
+test.beforeAll(async () => {
+  kafka = new Kafka({ clientId: "e2e", brokers: [KAFKA()], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+  admin = kafka.admin();
+  await admin.connect();
+});
+
+test.afterAll(async () => {
+  await admin?.disconnect();
+});
+
+test("signing in: a wrong password is refused, the admin's is accepted", async ({ page }) => {
+  await page.goto("/topics");
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Wrong" })).toHaveText("Wrong user name or password.");
+  await shot(page, "sign-in");
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  await expect(page.getByTestId("whoami")).toContainText("admin (admin)");
+});
+
+test("the overview shows the cluster and receives state changes live over SSE", async ({ page }) => {
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  const cluster = await admin.describeCluster();
+  await expect(page.getByTestId("cluster-id")).toHaveText(cluster.clusterId);
+  await expect(page.getByTestId("stat-brokers")).toContainText("1");
+  await expect(page.getByTestId("stat-controller")).toContainText(String(cluster.controller));
+  await expect(page.getByTestId("stat-offline")).toContainText("0");
+  // A topic created by another client: its partition's transitions arrive without a reload.
+  await admin.createTopics({ topics: [{ topic: "e2e-live", numPartitions: 1 }] });
+  const feed = page.getByTestId("event-feed");
+  await expect(feed.getByTestId("event").filter({ hasText: "e2e-live-0" }).filter({ hasText: "OnlinePartition" }).first()).toBeVisible();
+  await expect(page.getByTestId("stat-topics")).not.toContainText(/^Topics\s*0$/);
+  await shot(page, "overview");
+});
+
+test("creating a topic: Kafka's errors appear next to the field, then it is created with its partitions and ISR", async ({ page }) => {
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  await page.goto("/topics/new");
+  await hydrated(page);
+  await page.getByLabel("Name").fill(TOPIC);
+  await page.getByLabel("Partitions").fill("3");
+  await page.getByLabel("Replication factor").fill("3");
+  await page.getByRole("button", { name: "Create topic" }).click();
+  await expect(page.getByTestId("error-replicationFactor")).toContainText("INVALID_REPLICATION_FACTOR");
+  await expect(page.getByLabel("Replication factor")).toHaveAttribute("aria-invalid", "true");
+  await shot(page, "create-topic-error");
+
+  await page.getByLabel("Name").fill("bad name!");
+  await page.getByLabel("Replication factor").fill("1");
+  await page.getByRole("button", { name: "Create topic" }).click();
+  await expect(page.getByTestId("error-name")).toContainText("INVALID_TOPIC_EXCEPTION");
+  await expect(page.getByTestId("error-replicationFactor")).toHaveCount(0);
+
+  await page.getByLabel("Name").fill(TOPIC);
+  await page.getByLabel("retention.ms").fill("soon");
+  await page.getByRole("button", { name: "Create topic" }).click();
+  await expect(page.getByTestId("error-retentionMs")).toContainText("INVALID_CONFIG");
+
+  await page.getByLabel("retention.ms").fill("3600000");
+  await page.getByLabel("cleanup.policy").selectOption("delete");
+  await page.getByRole("button", { name: "Create topic" }).click();
+  await expect(page).toHaveURL(new RegExp(`/topics/${TOPIC}\\?created=1$`));
+  await expect(page.getByTestId("partition-count")).toHaveText("3");
+  const rows = page.getByTestId("partition-row");
+  await expect(rows).toHaveCount(3);
+  for (let i = 0; i < 3; i++) await expect(rows.nth(i).getByTestId("isr")).toHaveText("[0]");
+  await expect(page.getByTestId("configs-table")).toContainText("retention.ms");
+  await expect(page.getByTestId("configs-table")).toContainText("3600000");
+  await shot(page, "topic-detail");
+  const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+  expect(meta.topics[0]!.partitions).toHaveLength(3);
+});
+
+test("messages produced with kafkajs show in the message browser and the offsets", async ({ page }) => {
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: TOPIC, messages: [{ partition: 1, key: "order-1", value: '{"total":42}' }, { partition: 1, key: "order-2", value: '{"total":7}' }] });
+  await producer.disconnect();
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  await page.goto(`/topics/${TOPIC}/messages`);
+  const rows = page.getByTestId("message-row");
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText("order-2");
+  await expect(rows.nth(1)).toContainText('{"total":42}');
+  // And one produced from the console.
+  await hydrated(page);
+  await page.getByLabel("Key").fill("from-console");
+  await page.getByLabel("Value").fill("hello");
+  await page.locator("#partition").selectOption("0");
+  await page.getByRole("button", { name: "Produce test message" }).click();
+  await expect(page.getByRole("status")).toContainText("Produced to partition");
+  await expect(page.getByTestId("message-row").filter({ hasText: "from-console" })).toHaveCount(1);
+  await shot(page, "messages");
+  await page.goto(`/topics/${TOPIC}`);
+  await expect(page.getByTestId("partition-row").nth(1).getByTestId("latest-offset")).toHaveText("2");
+});
+
+test("the topics list searches and pages on the server", async ({ page }) => {
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  await page.goto(`/topics?q=${TOPIC}`);
+  await expect(page.getByTestId("topics-table").getByRole("link", { name: TOPIC })).toBeVisible();
+  await expect(page.getByTestId("topic-count")).toContainText("1 of");
+  await page.goto("/topics?internal=1");
+  await expect(page.getByTestId("topics-table")).toContainText("__state_changes");
+  await shot(page, "topics");
+  await page.goto("/brokers");
+  await expect(page.getByTestId("brokers-table")).toContainText("controller");
+  await shot(page, "brokers");
+});
+
+test("an admin adds a viewer", async ({ page }) => {
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  await page.goto("/users");
+  await hydrated(page);
+  await page.getByLabel("User name").fill(VIEWER.username);
+  await page.getByLabel("Password", { exact: true }).fill(VIEWER.password);
+  await page.getByLabel("Role").selectOption("viewer");
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByRole("status")).toContainText(`Added ${VIEWER.username}`);
+  await expect(page.getByTestId("users-table")).toContainText(VIEWER.username);
+  await shot(page, "users");
+});
+
+test("a viewer cannot delete: the server refuses the delete action itself, not just the button", async ({ browser }) => {
+  // The admin's browser: capture the delete action's request as the form sends it, and stop it.
+  const adminCtx = await browser.newContext();
+  const adminPage = await adminCtx.newPage();
+  await signIn(adminPage, "admin", ADMIN_PASSWORD());
+  await adminPage.goto(`/topics/${TOPIC}`);
+  await hydrated(adminPage);
+  let captured: { url: string; headers: Record<string, string>; body: Buffer } | null = null;
+  await adminPage.route(`**/topics/${TOPIC}`, async (route) => {
+    const req = route.request();
+    if (req.method() === "POST" && req.headers()["next-action"]) {
+      captured = { url: req.url(), headers: req.headers(), body: req.postDataBuffer()! };
+      await route.abort();
+    } else {
+      await route.continue();
+    }
+  });
+  await adminPage.getByLabel("Type the topic name to confirm").fill(TOPIC);
+  await adminPage.getByRole("button", { name: "Delete topic" }).click();
+  await expect.poll(() => captured !== null).toBe(true);
+  await adminCtx.close();
+
+  // The viewer: no delete form, no create page, no users page...
+  const viewerCtx = await browser.newContext();
+  const page = await viewerCtx.newPage();
+  await signIn(page, VIEWER.username, VIEWER.password);
+  await page.goto(`/topics/${TOPIC}`);
+  await expect(page.getByTestId("partitions-table")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Delete topic" })).toHaveCount(0);
+  await page.goto("/topics/new");
+  await expect(page).toHaveURL(/\/forbidden\?need=operator$/);
+  await page.goto("/users");
+  await expect(page).toHaveURL(/\/forbidden\?need=admin$/);
+  await shot(page, "viewer-forbidden");
+
+  // ...and the same server action, sent with the viewer's session, is refused by the server.
+  const c = captured!;
+  const headers = Object.fromEntries(Object.entries(c.headers).filter(([k]) => ["next-action", "content-type", "accept", "next-router-state-tree"].includes(k)));
+  const res = await viewerCtx.request.post(c.url, { headers, data: c.body });
+  expect(res.status()).toBe(200);
+  const text = await res.text();
+  expect(text).toContain('"code":"FORBIDDEN"');
+  expect(text).toContain("Your role (viewer) does not allow topic.delete");
+  const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+  expect(meta.topics[0]!.name).toBe(TOPIC);
+  await viewerCtx.close();
+});
+
+test("an operator-level user deletes the topic after typing its name", async ({ page }) => {
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  await page.goto(`/topics/${TOPIC}`);
+  await hydrated(page);
+  const button = page.getByRole("button", { name: "Delete topic" });
+  await page.getByLabel("Type the topic name to confirm").fill(`${TOPIC}-typo`);
+  await expect(button).toBeDisabled();
+  await page.getByLabel("Type the topic name to confirm").fill(TOPIC);
+  await button.click();
+  await expect(page).toHaveURL(new RegExp(`/topics\\?deleted=${TOPIC}$`));
+  await page.goto(`/topics?q=${TOPIC}`);
+  await expect(page.getByTestId("topics-table")).toContainText("No topics match.");
+  expect((await admin.listTopics()).includes(TOPIC)).toBe(false);
+});
+
+test("the audit page lists each action with its actor and outcome, and filters", async ({ page }) => {
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  await page.goto("/audit");
+  const rows = page.getByTestId("audit-row");
+  const row = (action: string, actor: string, outcome: string) => rows.and(page.locator(`[data-action="${action}"][data-actor="${actor}"][data-outcome="${outcome}"]`));
+  await expect(row("topic.create", "admin", "error")).toHaveCount(3);
+  await expect(row("topic.create", "admin", "error").filter({ hasText: "INVALID_REPLICATION_FACTOR" })).toHaveCount(1);
+  await expect(row("topic.create", "admin", "ok")).toHaveCount(1);
+  await expect(row("topic.create", "admin", "ok")).toContainText(`"topic":"${TOPIC}"`);
+  await expect(row("message.produce", "admin", "ok")).toHaveCount(1);
+  await expect(row("user.create", "admin", "ok")).toContainText(VIEWER.username);
+  await expect(row("topic.delete", VIEWER.username, "error")).toContainText("forbidden");
+  await expect(row("topic.delete", "admin", "ok")).toHaveCount(1);
+  await expect(rows.filter({ hasText: "pending" })).toHaveCount(0);
+  await shot(page, "audit");
+  await page.goto(`/audit?actor=${VIEWER.username}`);
+  await expect(rows).not.toHaveCount(0);
+  for (const actor of await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-actor")))) expect(actor).toBe(VIEWER.username);
+  await page.goto("/audit?outcome=error&action=topic.create");
+  await expect(rows).toHaveCount(3);
+});
