@@ -144,7 +144,7 @@ async function rebalanceRow(delayMs: number): Promise<string> {
     const clients = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => WireClient.connect(node.bootstrap, `bench-member-${i}`)));
     const v = await advertisedVersions(clients[0]!);
     // Warm the coordinator (FindCoordinator also creates __consumer_offsets on first use).
-    await clients[0]!.request(10, pickVersion(v, 10, 4), { key: "warm", keyType: 0, coordinatorKeys: ["warm"] });
+    await clients[0]!.request(10, pickVersion(v, 10, 3), { key: "warm", keyType: 0 });
     const group = `bench-group-${delayMs}`;
     const members = clients.map((c) => new RawMember(c, v, group, topic, MEMBERS));
     const t0 = performance.now();

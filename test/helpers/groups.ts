@@ -91,11 +91,23 @@ export function pickVersion(versions: Map<number, { min: number; max: number }>,
   return Math.min(r.max, want);
 }
 
-/** DescribeGroups straight from the broker, with assignments decoded. */
+/** Retriable coordinator errors: COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR. */
+const COORDINATOR_RETRIABLE = new Set([14, 15, 16]);
+
+/** FindCoordinator for a group, as a client does first (it also creates __consumer_offsets). */
+async function findCoordinator(c: WireClient, versions: Map<number, { min: number; max: number }>, groupId: string): Promise<void> {
+  const v = pickVersion(versions, 10, 3);
+  const r = await c.request(10, v, { key: groupId, keyType: 0 });
+  if (r.errorCode !== 0) throw new Error(`FindCoordinator ${groupId}: error ${r.errorCode}`);
+}
+
+/** DescribeGroups straight from the broker, with assignments decoded. Throws on a retriable coordinator error. */
 export async function describeGroup(bootstrap: string, groupId: string): Promise<GroupView> {
   return withWire(bootstrap, async (c, versions) => {
+    await findCoordinator(c, versions, groupId);
     const r = await c.request(15, pickVersion(versions, 15, 5), { groups: [groupId] });
     const g = r.groups[0]!;
+    if (COORDINATOR_RETRIABLE.has(g.errorCode)) throw new Error(`DescribeGroups ${groupId}: retriable error ${g.errorCode}`);
     return {
       errorCode: g.errorCode,
       groupId: g.groupId,
@@ -151,6 +163,7 @@ export function splitOf(g: GroupView, topic: string): { disjoint: boolean; cover
 /** Committed offsets of a group (OffsetFetch straight from the broker): "topic-partition" → offset. */
 export async function committedOffsets(bootstrap: string, groupId: string, topic: string, partitions: number): Promise<number[]> {
   return withWire(bootstrap, async (c, versions) => {
+    await findCoordinator(c, versions, groupId);
     const v = pickVersion(versions, 9, 7);
     const r = await c.request(9, v, {
       groupId,
