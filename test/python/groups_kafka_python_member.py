@@ -49,7 +49,9 @@ consumer = KafkaConsumer(
     session_timeout_ms=int(opts.get("session", "6000")),
     heartbeat_interval_ms=500,
     max_poll_interval_ms=10000,
-    request_timeout_ms=15000,
+    # kafka-python requires request_timeout_ms > session_timeout_ms (and a JoinGroup may wait
+    # up to max_poll_interval_ms, the rebalance timeout).
+    request_timeout_ms=max(15000, int(opts.get("session", "6000")) + 5000),
     auto_offset_reset="earliest",
     enable_auto_commit=commit_mode == "auto",
     auto_commit_interval_ms=200,
