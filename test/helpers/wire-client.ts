@@ -56,11 +56,16 @@ export class WireClient {
     const api = APIS[apiKey];
     const correlationId = this.nextCorrelation++;
     const w = new Writer(256);
-    const at = w.reserveInt32();
-    encodeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: this.clientId }, requestHeaderVersion(apiKey, version));
-    api.request.encode(w, { ...api.request.defaults(), ...body } as ApiRequest<K>, version);
-    w.patchInt32(at, w.offset - 4);
-    const frame = w.finish();
+    let frame: Buffer;
+    try {
+      const at = w.reserveInt32();
+      encodeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: this.clientId }, requestHeaderVersion(apiKey, version));
+      api.request.encode(w, { ...api.request.defaults(), ...body } as ApiRequest<K>, version);
+      w.patchInt32(at, w.offset - 4);
+      frame = w.finish();
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     return new Promise<ApiResponse<K>>((resolve, reject) => {
       this.pending.set(correlationId, { apiKey, version, resolve: resolve as (b: unknown) => void, reject });
       this.socket.write(frame);
