@@ -14,6 +14,7 @@ import {
   sleep,
   waitFor,
   waitForStableSplit,
+  brokerErrors,
 } from "./helpers/groups.ts";
 import { PYTHON, describeRun, lastJson, runPython } from "./helpers/run.ts";
 
@@ -214,7 +215,8 @@ describe("kafka-python KafkaConsumer groups", () => {
     expect(await committedOffsets(node.bootstrap, grp, "kp-restart", 3)).toEqual([-1, -1, -1]);
   });
 
-  it("the broker is still alive", () => {
+  it("the broker is still alive and logged no internal errors", () => {
     expect(node.alive, context()).toBe(true);
+    expect(brokerErrors(node.output)).toEqual([]);
   });
 });

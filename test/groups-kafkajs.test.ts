@@ -20,6 +20,7 @@ import {
   withWire,
   pickVersion,
   type Assignment,
+  brokerErrors,
 } from "./helpers/groups.ts";
 
 const MEMBER_SCRIPT = fileURLToPath(new URL("./helpers/kafkajs-member.ts", import.meta.url));
@@ -390,7 +391,8 @@ describe("kafkajs admin: group APIs", () => {
     expect(await rejection(admin.deleteGroups(["kjs-never-existed"]))).toEqual(["GROUP_ID_NOT_FOUND"]);
   });
 
-  it("the broker is still alive", () => {
+  it("the broker is still alive and logged no internal errors", () => {
     expect(node.alive, context()).toBe(true);
+    expect(brokerErrors(node.output)).toEqual([]);
   });
 });

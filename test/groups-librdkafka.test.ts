@@ -14,6 +14,7 @@ import {
   sleep,
   waitFor,
   waitForStableSplit,
+  brokerErrors,
 } from "./helpers/groups.ts";
 import { PYTHON, describeRun, lastJson, runPython } from "./helpers/run.ts";
 import { fileURLToPath } from "node:url";
@@ -328,7 +329,8 @@ describe("confluent_kafka AdminClient group APIs", () => {
     if ("delete_consumer_groups" in res!.results) expect(res!.results.delete_consumer_groups).not.toContain(grp);
   });
 
-  it("the broker is still alive", () => {
+  it("the broker is still alive and logged no internal errors", () => {
     expect(node.alive, context()).toBe(true);
+    expect(brokerErrors(node.output)).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ import {
   waitFor,
   waitForStableSplit,
   type Assignment,
+  brokerErrors,
 } from "./helpers/groups.ts";
 import { roundRobinAssigner } from "./helpers/roundrobin-assigner.ts";
 import { PYTHON } from "./helpers/run.ts";
@@ -187,7 +188,8 @@ describe("a group mixing kafkajs, kcat, confluent_kafka and kafka-python on the 
     await mixedGroup("mixed-rd-leader", "mixed-b", "kcat");
   });
 
-  it("the broker is still alive", () => {
+  it("the broker is still alive and logged no internal errors", () => {
     expect(node.alive, context()).toBe(true);
+    expect(brokerErrors(node.output)).toEqual([]);
   });
 });

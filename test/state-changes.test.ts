@@ -6,7 +6,7 @@
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BrokerNode } from "./helpers/broker-node.ts";
-import { createTopic, readStateChanges, waitFor, waitForStableSplit, type StateChange } from "./helpers/groups.ts";
+import { brokerErrors, createTopic, readStateChanges, waitFor, waitForStableSplit, type StateChange } from "./helpers/groups.ts";
 
 let node: BrokerNode;
 let kafka: Kafka;
@@ -146,5 +146,9 @@ describe("__state_changes: the group state machine", () => {
       throw new Error(`${e.message}\n${show(events)}`);
     });
     expect(events.at(-1)!.from, show(events)).toBe("Empty");
+  });
+
+  it("the broker logged no internal errors", () => {
+    expect(brokerErrors(node.output)).toEqual([]);
   });
 });

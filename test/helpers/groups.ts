@@ -308,3 +308,8 @@ export class JsonLinesChild {
 }
 
 export const HELPERS_DIR = fileURLToPath(new URL(".", import.meta.url));
+
+/** The broker's error-level log lines (pino level ≥ 50): a request that failed inside the broker. */
+export function brokerErrors(output: string): string[] {
+  return output.split("\n").filter((l) => /"level":(5\d|6\d)/.test(l));
+}
