@@ -391,6 +391,57 @@ describe("kafkajs admin: group APIs", () => {
     expect(await rejection(admin.deleteGroups(["kjs-never-existed"]))).toEqual(["GROUP_ID_NOT_FOUND"]);
   });
 
+  it("Kafka's group errors beside a running kafkajs member (raw requests)", async () => {
+    const eg = "kjs-errors-group";
+    const et = "kjs-errors";
+    await createTopic(node.bootstrap, et, 1);
+    const m = await Member.start(eg, et);
+    await waitForStableSplit(node.bootstrap, eg, et, 1, 1);
+    await withWire(node.bootstrap, async (c, v) => {
+      const fc = await c.request(10, pickVersion(v, 10, 3), { key: eg, keyType: 0 });
+      expect(fc, "FindCoordinator names this node").toMatchObject({ errorCode: 0, nodeId: 0, host: "127.0.0.1", port: node.port });
+      const join = (over: Record<string, unknown>) =>
+        c.request(11, pickVersion(v, 11, 7), {
+          groupId: eg,
+          sessionTimeoutMs: 10_000,
+          rebalanceTimeoutMs: 10_000,
+          memberId: "",
+          groupInstanceId: null,
+          protocolType: "consumer",
+          protocols: [{ name: "RoundRobinAssigner", metadata: Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) }],
+          ...over,
+        });
+      expect((await join({ sessionTimeoutMs: 1000 })).errorCode, "INVALID_SESSION_TIMEOUT (26) below group.min.session.timeout.ms").toBe(26);
+      expect((await join({ protocolType: "connect" })).errorCode, "INCONSISTENT_GROUP_PROTOCOL (23): another protocol type").toBe(23);
+      expect((await join({ protocols: [{ name: "no-such-assignor", metadata: Buffer.alloc(0) }] })).errorCode, "INCONSISTENT_GROUP_PROTOCOL (23): no common assignor").toBe(23);
+      const first = await join({});
+      expect(first.errorCode, "MEMBER_ID_REQUIRED (79) for a JoinGroup v4+ without a member id").toBe(79);
+      expect(first.memberId.length).toBeGreaterThan(0);
+
+      const commit = (generation: number, memberId: string) =>
+        c.request(8, pickVersion(v, 8, 8), {
+          groupId: eg,
+          generationIdOrMemberEpoch: generation,
+          memberId,
+          groupInstanceId: null,
+          retentionTimeMs: -1n,
+          topics: [{ name: et, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+        });
+      expect((await commit(1, "not-a-member")).topics[0]!.partitions[0]!.errorCode, "UNKNOWN_MEMBER_ID (25) committing to a Stable group as a stranger").toBe(25);
+      expect((await commit(-1, "")).topics[0]!.partitions[0]!.errorCode, "a simple-consumer commit to a group with members is refused (UNKNOWN_MEMBER_ID 25)").toBe(25);
+      expect((await commit(9999, m.memberId)).topics[0]!.partitions[0]!.errorCode, "ILLEGAL_GENERATION (22) from a member with a wrong generation").toBe(22);
+      const hb = await c.request(12, pickVersion(v, 12, 4), { groupId: eg, generationId: 9999, memberId: m.memberId, groupInstanceId: null });
+      expect(hb.errorCode, "Heartbeat with a wrong generation: ILLEGAL_GENERATION (22)").toBe(22);
+      const hb2 = await c.request(12, pickVersion(v, 12, 4), { groupId: eg, generationId: 1, memberId: "not-a-member", groupInstanceId: null });
+      expect(hb2.errorCode, "Heartbeat from a stranger: UNKNOWN_MEMBER_ID (25)").toBe(25);
+    });
+    // None of that disturbed the member: still Stable with it alone.
+    const g = await describeGroup(node.bootstrap, eg);
+    expect(g.state).toBe("Stable");
+    expect(g.members.map((x) => x.memberId)).toEqual([m.memberId]);
+    await m.stop();
+  });
+
   it("the broker is still alive and logged no internal errors", () => {
     expect(node.alive, context()).toBe(true);
     expect(brokerErrors(node.output)).toEqual([]);
