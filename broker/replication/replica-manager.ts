@@ -76,7 +76,8 @@ export class ReplicaManager {
     return this.partitions.values();
   }
 
-  private leaderPartition(topic: string, partition: number): Partition {
+  /** The partition if this node leads it; UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER otherwise. */
+  leaderPartition(topic: string, partition: number): Partition {
     const p = this.get(topic, partition);
     if (!p) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
     if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${topic}-${partition}`);

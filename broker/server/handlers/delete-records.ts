@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaError, errorCodeOf } from "../../protocol/errors.ts";
+import { errorCodeOf } from "../../protocol/errors.ts";
 import type { ApiResponse } from "../../protocol/generated/apis.ts";
 import type { BrokerServices } from "../broker-services.ts";
 import type { ApiHandler } from "../request-dispatcher.ts";
@@ -11,9 +11,7 @@ export function deleteRecordsHandler(services: BrokerServices): ApiHandler<21> {
       name: t.name,
       partitions: t.partitions.map((p) => {
         try {
-          const part = services.replicaManager.get(t.name, p.partitionIndex);
-          if (!part) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          const lowWatermark = part.deleteRecordsBefore(Number(p.offset));
+          const lowWatermark = services.replicaManager.leaderPartition(t.name, p.partitionIndex).deleteRecordsBefore(Number(p.offset));
           return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(lowWatermark), errorCode: 0 };
         } catch (err) {
           return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: errorCodeOf(err) };

@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaError, errorCodeOf } from "../../protocol/errors.ts";
+import { errorCodeOf } from "../../protocol/errors.ts";
 import type { ApiResponse } from "../../protocol/generated/apis.ts";
 import type { BrokerServices } from "../broker-services.ts";
 import type { ApiHandler } from "../request-dispatcher.ts";
@@ -15,9 +15,7 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler<2> {
       name: t.name,
       partitions: t.partitions.map((p) => {
         try {
-          const part = services.replicaManager.get(t.name, p.partitionIndex);
-          if (!part) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          if (!part.isLeader && req.replicaId < 0) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          const part = services.replicaManager.leaderPartition(t.name, p.partitionIndex);
           part.checkLeaderEpoch(p.currentLeaderEpoch);
           const ts = Number(p.timestamp);
           // Consumers see offsets only up to the high watermark (the LSO equals it without transactions).

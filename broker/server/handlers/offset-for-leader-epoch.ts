@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaError, errorCodeOf } from "../../protocol/errors.ts";
+import { errorCodeOf } from "../../protocol/errors.ts";
 import type { ApiResponse } from "../../protocol/generated/apis.ts";
 import type { BrokerServices } from "../broker-services.ts";
 import type { ApiHandler } from "../request-dispatcher.ts";
@@ -11,10 +11,8 @@ export function offsetForLeaderEpochHandler(services: BrokerServices): ApiHandle
       topic: t.topic,
       partitions: t.partitions.map((p) => {
         try {
-          const part = services.replicaManager.get(t.topic, p.partition);
-          if (!part) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          if (!part.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-          const r = part.lastOffsetForLeaderEpoch(p.leaderEpoch, p.currentLeaderEpoch);
+          const r = services.replicaManager
+            .leaderPartition(t.topic, p.partition).lastOffsetForLeaderEpoch(p.leaderEpoch, p.currentLeaderEpoch);
           return { errorCode: 0, partition: p.partition, leaderEpoch: r.leaderEpoch, endOffset: BigInt(r.endOffset) };
         } catch (err) {
           return { errorCode: errorCodeOf(err), partition: p.partition, leaderEpoch: -1, endOffset: -1n };
