@@ -81,6 +81,8 @@ export class ClusterConnection {
   private inflight: Promise<ClusterSnapshot> | null = null;
   private readonly snapshotListeners = new Set<(s: ClusterSnapshot) => void>();
   private closed = false;
+  /** Bumped by invalidate(): a snapshot requested before a mutation is not cached after it. */
+  private generation = 0;
 
   constructor(
     readonly name: string,
@@ -102,11 +104,26 @@ export class ClusterConnection {
     return this.cached;
   }
 
-  /** A metadata snapshot no older than maxAgeMs (concurrent callers share one request). */
-  async snapshot(maxAgeMs = this.options.snapshotMaxAgeMs ?? 2000): Promise<ClusterSnapshot> {
-    if (this.cached && Date.now() - this.cached.takenAt <= maxAgeMs) return this.cached;
-    if (this.inflight) return this.inflight;
-    this.inflight = this.takeSnapshot().finally(() => (this.inflight = null));
+  /**
+   * A metadata snapshot no older than maxAgeMs (concurrent callers share one request). A
+   * snapshot older than that but younger than staleMs is returned at once while a fresh one is
+   * taken in the background (pages stay fast; the watcher refreshes every few seconds and
+   * mutations invalidate the cache, so what pages show is at most a few seconds old).
+   * snapshot(0) always asks the cluster.
+   */
+  async snapshot(maxAgeMs = this.options.snapshotMaxAgeMs ?? 2000, staleMs = maxAgeMs === 0 ? 0 : 15_000): Promise<ClusterSnapshot> {
+    const age = this.cached ? Date.now() - this.cached.takenAt : Infinity;
+    if (this.cached && age <= maxAgeMs) return this.cached;
+    if (!this.inflight) {
+      const p: Promise<ClusterSnapshot> = this.takeSnapshot().finally(() => {
+        if (this.inflight === p) this.inflight = null;
+      });
+      this.inflight = p;
+    }
+    if (this.cached && age <= staleMs) {
+      this.inflight.catch(() => {}); // the next caller sees the failure
+      return this.cached;
+    }
     return this.inflight;
   }
 
@@ -119,14 +136,18 @@ export class ClusterConnection {
   /** Forgets the cached snapshot, so the next read sees a mutation that just happened. */
   invalidate(): void {
     this.cached = null;
+    this.inflight = null;
+    this.generation++;
   }
 
   private async takeSnapshot(): Promise<ClusterSnapshot> {
+    const generation = this.generation;
     const s = await this.withAnyWire(async (c) => {
       const v = c.version(ApiKey.Metadata, 1, 12);
       const m = await c.request(ApiKey.Metadata, v, { topics: null, allowAutoTopicCreation: false });
       return buildSnapshot(m);
     });
+    if (generation !== this.generation) return s;
     this.cached = s;
     for (const l of this.snapshotListeners) {
       try {
