@@ -4,7 +4,7 @@
 // validation, role check, audit record, cluster call, outcome.
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { changePassword, createTopic, createUser, deleteTopic, deleteUser, produceMessage } from "../server/actions/definitions.ts";
+import { changePassword, createTopic, createUser, deleteGroup, deleteTopic, deleteUser, produceMessage, resetOffsets } from "../server/actions/definitions.ts";
 import { formObject, perform } from "../server/actions/perform.ts";
 import type { ActionResult } from "../server/actions/run-action.ts";
 import { currentUser, endSession, startSession } from "../server/auth/session.ts";
@@ -33,6 +33,21 @@ export async function deleteTopicAction(_prev: FormState, form: FormData): Promi
 
 export async function produceMessageAction(_prev: FormState, form: FormData): Promise<FormState<{ partition: number; offset: string }>> {
   return perform(produceMessage, formObject(form));
+}
+
+export async function resetOffsetsAction(_prev: FormState, form: FormData): Promise<FormState<{ partition: number; offset: string }[]>> {
+  const r = await perform(resetOffsets, formObject(form));
+  if (r.ok) revalidatePath("/groups");
+  return r;
+}
+
+export async function deleteGroupAction(_prev: FormState, form: FormData): Promise<FormState<{ groupId: string }>> {
+  const r = await perform(deleteGroup, formObject(form));
+  if (r.ok) {
+    revalidatePath("/groups");
+    redirect(`/groups?deleted=${encodeURIComponent(r.data.groupId)}`);
+  }
+  return r;
 }
 
 export async function createUserAction(_prev: FormState, form: FormData): Promise<FormState<{ username: string }>> {

@@ -6,10 +6,19 @@ import { EVENTS_KEY } from "./live-updates.tsx";
 import { Badge } from "./ui.tsx";
 
 /** Recent state changes, newest first; the SSE stream prepends new ones to the cache. */
-export function EventFeed({ initial, subjectPrefix, limit = 100 }: { initial: ObservedEvent[]; subjectPrefix?: string; limit?: number }) {
+/** Whether an event's subject is one of the topic's partitions or replicas ("t-3", "t-3@1"). */
+function ofTopic(subject: string, topic: string): boolean {
+  if (!subject.startsWith(`${topic}-`)) return false;
+  return /^\d+(@\d+)?$/.test(subject.slice(topic.length + 1));
+}
+
+export function EventFeed({ initial, topic, machine, subject, limit = 100 }: { initial: ObservedEvent[]; topic?: string; machine?: string; subject?: string; limit?: number }) {
   const { data } = useQuery({ queryKey: EVENTS_KEY, queryFn: () => initial, initialData: initial });
   const all = data ?? initial;
-  const events = (subjectPrefix === undefined ? all : all.filter((e) => e.subject === subjectPrefix || e.subject.startsWith(`${subjectPrefix}-`))).slice(0, limit);
+  const events = all
+    .filter((e) => topic === undefined || ofTopic(e.subject, topic))
+    .filter((e) => (machine === undefined || e.machine === machine) && (subject === undefined || e.subject === subject))
+    .slice(0, limit);
   if (events.length === 0) {
     return <p className="text-sm text-slate-500">No state changes seen yet. They appear here as they happen.</p>;
   }

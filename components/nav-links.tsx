@@ -6,6 +6,7 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/topics", label: "Topics" },
+  { href: "/groups", label: "Consumer groups" },
   { href: "/brokers", label: "Brokers" },
   { href: "/audit", label: "Audit" },
 ];

@@ -74,3 +74,8 @@ export function formatBytes(n: number | null): string {
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
+
+/** Badge tone of a consumer group state. */
+export function stateTone(state: string): "good" | "warn" | "bad" | "default" | "info" {
+  return state === "Stable" ? "good" : state === "Dead" ? "bad" : state === "Empty" ? "default" : "warn";
+}

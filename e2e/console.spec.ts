@@ -198,6 +198,56 @@ test("an operator-level user deletes the topic after typing its name", async ({ 
   expect((await admin.listTopics()).includes(TOPIC)).toBe(false);
 });
 
+test("consumer groups: state lit live, Kafka's empty-group rule for resets, reset and delete", async ({ page }) => {
+  const topic = "e2e-group-topic";
+  const groupId = "e2e-group";
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, messages: [0, 1, 2, 3].map((i) => ({ partition: i % 2, value: `g${i}` })) });
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  await consumer.run({ eachMessage: async () => void seen++ });
+  await expect.poll(() => seen, { timeout: 30_000 }).toBe(4);
+
+  await signIn(page, "admin", ADMIN_PASSWORD());
+  await page.goto("/groups");
+  const row = page.getByTestId("group-row").filter({ hasText: groupId });
+  await expect(row).toContainText("Stable");
+  await shot(page, "groups");
+  await row.getByRole("link", { name: groupId }).click();
+  await expect(page).toHaveURL(new RegExp(`/groups/${groupId}$`));
+  await hydrated(page);
+  await expect(page.getByTestId("group-state-diagram")).toHaveAttribute("data-state", "Stable");
+  await expect(page.getByTestId("state-Stable")).toHaveAttribute("data-lit", "true");
+  await expect(page.getByTestId("member-count")).toHaveText("1");
+  await expect(page.getByTestId("members-table")).toContainText(`${topic}: [0, 1]`);
+  await expect.poll(async () => (await page.reload(), await page.getByTestId("group-offset-row").getByTestId("committed").allTextContents()), { timeout: 20_000 }).toEqual(["2", "2"]);
+  await hydrated(page);
+  await expect(page.getByTestId("empty-rule")).toContainText("Stable with 1 member: stop its consumers first");
+  await page.getByRole("button", { name: "Reset offsets" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "NON_EMPTY_GROUP" })).toContainText("only when it is Empty");
+  await shot(page, "group-detail");
+
+  // The consumer stops: the diagram follows the group to Empty over the SSE stream.
+  await consumer.disconnect();
+  await expect(page.getByTestId("group-state-diagram")).toHaveAttribute("data-state", "Empty", { timeout: 30_000 });
+  await expect(page.getByTestId("state-Empty")).toHaveAttribute("data-lit", "true");
+  await page.getByLabel("Reset to").selectOption("earliest");
+  await page.getByRole("button", { name: "Reset offsets" }).click();
+  await expect(page.getByRole("status")).toContainText("Offsets reset: 0→0, 1→0");
+  await page.reload();
+  await expect(page.getByTestId("group-offset-row").getByTestId("lag")).toHaveText(["2", "2"]);
+  await hydrated(page);
+  await page.getByLabel("Type the group id to confirm").fill(groupId);
+  await page.getByRole("button", { name: "Delete group" }).click();
+  await expect(page).toHaveURL(new RegExp(`/groups\\?deleted=${groupId}$`));
+  await expect(page.getByTestId("groups-table")).not.toContainText(groupId);
+});
+
 test("the audit page lists each action with its actor and outcome, and filters", async ({ page }) => {
   await signIn(page, "admin", ADMIN_PASSWORD());
   await page.goto("/audit");
@@ -211,6 +261,9 @@ test("the audit page lists each action with its actor and outcome, and filters",
   await expect(row("user.create", "admin", "ok")).toContainText(VIEWER.username);
   await expect(row("topic.delete", VIEWER.username, "error")).toContainText("forbidden");
   await expect(row("topic.delete", "admin", "ok")).toHaveCount(1);
+  await expect(row("group.resetOffsets", "admin", "error")).toContainText("NON_EMPTY_GROUP");
+  await expect(row("group.resetOffsets", "admin", "ok")).toHaveCount(1);
+  await expect(row("group.delete", "admin", "ok")).toContainText("e2e-group");
   await expect(rows.filter({ hasText: "pending" })).toHaveCount(0);
   await shot(page, "audit");
   await page.goto(`/audit?actor=${VIEWER.username}`);

@@ -7,6 +7,7 @@ import { UserStore } from "./auth/users.ts";
 import { bootstrapServers, loadConfig, type ConsoleConfig } from "./config.ts";
 import { ClusterConnection } from "./kafka/cluster.ts";
 import { EventHub } from "./kafka/events.ts";
+import { GroupsClient } from "./kafka/groups.ts";
 import { ClusterWatcher } from "./kafka/watcher.ts";
 
 /**
@@ -23,6 +24,7 @@ export interface ConsoleRuntime {
   users: UserStore;
   stateChanges: StateChangeStore;
   cluster: ClusterConnection;
+  groups: GroupsClient;
   hub: EventHub;
   watcher: ClusterWatcher;
   sessionSecret: string;
@@ -77,6 +79,7 @@ export async function startRuntime(config: ConsoleConfig, opts: { print?: (s: st
       users,
       stateChanges,
       cluster,
+      groups: new GroupsClient(cluster),
       hub,
       watcher,
       sessionSecret: secret,

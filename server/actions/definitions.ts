@@ -2,10 +2,12 @@ import { z } from "zod";
 import type { UserStore } from "../auth/users.ts";
 import { ROLES } from "../auth/roles.ts";
 import type { ClusterConnection } from "../kafka/cluster.ts";
+import type { GroupsClient } from "../kafka/groups.ts";
 import { ActionRefused, type ActionDefinition } from "./run-action.ts";
 
 export interface ActionContext {
   cluster: ClusterConnection;
+  groups: GroupsClient;
   users: UserStore;
 }
 
@@ -135,5 +137,45 @@ export const changePassword: ActionDefinition<typeof changePasswordInput, { user
     if (!(await ctx.users.find(i.username))) throw new ActionRefused("NO_SUCH_USER", `User ${i.username} does not exist`, "username");
     await ctx.users.setPassword(i.username, i.password);
     return { username: i.username };
+  },
+};
+
+export const resetOffsetsInput = z
+  .object({
+    groupId: z.string().min(1),
+    topic: z.string().trim().min(1, "Choose a topic"),
+    to: z.enum(["earliest", "latest", "offset", "timestamp"], { message: "Choose where to reset to" }),
+    offset: z.string().trim().default(""),
+    timestamp: z.string().trim().default(""),
+  })
+  .superRefine((v, ctx) => {
+    if (v.to === "offset" && !/^\d+$/.test(v.offset)) ctx.addIssue({ code: "custom", path: ["offset"], message: "Enter an offset (a whole number)" });
+    if (v.to === "timestamp" && !Number.isFinite(Date.parse(v.timestamp))) ctx.addIssue({ code: "custom", path: ["timestamp"], message: "Enter a date and time" });
+  });
+
+export const resetOffsets: ActionDefinition<typeof resetOffsetsInput, { partition: number; offset: string }[], ActionContext> = {
+  name: "group.resetOffsets",
+  role: "operator",
+  input: resetOffsetsInput,
+  audit: (i) => ({ groupId: i.groupId, topic: i.topic, to: i.to, ...(i.to === "offset" ? { offset: i.offset } : {}), ...(i.to === "timestamp" ? { timestamp: i.timestamp } : {}) }),
+  async run(i, ctx) {
+    const to =
+      i.to === "offset" ? { kind: "offset" as const, offset: BigInt(i.offset) } : i.to === "timestamp" ? { kind: "timestamp" as const, timestamp: Date.parse(i.timestamp) } : { kind: i.to };
+    return ctx.groups.resetOffsets(i.groupId, i.topic, to);
+  },
+};
+
+export const deleteGroupInput = z
+  .object({ groupId: z.string().min(1), confirm: z.string().default("") })
+  .refine((v) => v.confirm === v.groupId, { message: "Type the group's id exactly to confirm", path: ["confirm"] });
+
+export const deleteGroup: ActionDefinition<typeof deleteGroupInput, { groupId: string }, ActionContext> = {
+  name: "group.delete",
+  role: "operator",
+  input: deleteGroupInput,
+  audit: (i) => ({ groupId: i.groupId }),
+  async run(i, ctx) {
+    await ctx.groups.delete(i.groupId);
+    return { groupId: i.groupId };
   },
 };

@@ -18,7 +18,7 @@ export async function perform<S extends z.ZodType, T>(def: ActionDefinition<S, T
   } catch (err) {
     return { ok: false, code: "AUDIT_UNAVAILABLE", error: `The action was not run because the console's database is unreachable (${err instanceof Error ? err.message : String(err)}).` };
   }
-  return runAction(def, { audit: rt.audit, clusterName: rt.config.clusterName, context: { cluster: rt.cluster, users: rt.users } }, user, rawInput);
+  return runAction(def, { audit: rt.audit, clusterName: rt.config.clusterName, context: { cluster: rt.cluster, groups: rt.groups, users: rt.users } }, user, rawInput);
 }
 
 /** A form's fields as a plain object of strings (files are ignored). */

@@ -161,7 +161,8 @@ export class ClusterConnection {
 
   // ---- wire connections --------------------------------------------------------------
 
-  private async wire(address: string): Promise<WireConnection> {
+  /** The pooled connection to one broker address. */
+  async wire(address: string): Promise<WireConnection> {
     if (this.closed) throw new ClusterError("CLOSED", "the console is shutting down");
     const existing = this.wires.get(address);
     if (existing) {
@@ -175,7 +176,8 @@ export class ClusterConnection {
     return opening;
   }
 
-  private async withAnyWire<T>(fn: (c: WireConnection) => Promise<T>): Promise<T> {
+  /** Runs `fn` on a connection to any reachable broker. */
+  async withAnyWire<T>(fn: (c: WireConnection) => Promise<T>): Promise<T> {
     const known = this.cached?.brokers.map((b) => `${b.host}:${b.port}`) ?? [];
     const addresses = [...new Set([...this.bootstrap, ...known])];
     let last: unknown;
@@ -203,7 +205,8 @@ export class ClusterConnection {
 
   // ---- kafkajs ----------------------------------------------------------------------
 
-  private async adminClient(): Promise<Admin> {
+  /** The shared kafkajs admin (connected on first use). */
+  async adminClient(): Promise<Admin> {
     if (this.admin) return this.admin;
     if (!this.adminConnecting) {
       const admin = this.kafka.admin();

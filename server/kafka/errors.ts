@@ -63,12 +63,12 @@ export function fromKafkaJs(err: unknown): ClusterError {
   return new ClusterError((err as { name?: string } | undefined)?.name ?? "ERROR", message);
 }
 
-type KafkaJsError = { type?: string; message?: string; errors?: unknown[]; originalError?: unknown; cause?: unknown };
+type KafkaJsError = { type?: string; message?: string; errors?: unknown[]; groups?: { error?: unknown }[]; originalError?: unknown; cause?: unknown };
 
 function innermost(err: unknown, depth = 0): KafkaJsError {
   const e = (err ?? {}) as KafkaJsError;
   if (depth > 5 || e.type) return e;
-  const next = Array.isArray(e.errors) && e.errors.length > 0 ? e.errors[0] : (e.originalError ?? e.cause);
+  const next = Array.isArray(e.errors) && e.errors.length > 0 ? e.errors[0] : Array.isArray(e.groups) && e.groups.length > 0 ? e.groups[0]!.error : (e.originalError ?? e.cause);
   if (!next) return e;
   const found = innermost(next, depth + 1);
   return found.type ? found : e;

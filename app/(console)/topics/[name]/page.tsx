@@ -138,7 +138,7 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
         )}
       </Card>
       <Card className="mt-6" title="State changes of this topic">
-        <EventFeed initial={events} subjectPrefix={name} />
+        <EventFeed initial={events} topic={name} />
       </Card>
       {allows(user.role, "operator") ? (
         <Card className="mt-6 border-red-200" title="Delete topic">
