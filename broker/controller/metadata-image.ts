@@ -100,6 +100,12 @@ export function configResourceKey(type: number, name: string): string {
   return `${type}:${name}`;
 }
 
+/** The resource a configResourceKey names. */
+export function parseConfigResourceKey(key: string): { type: number; name: string } {
+  const at = key.indexOf(":");
+  return { type: Number(key.slice(0, at)), name: key.slice(at + 1) };
+}
+
 export interface MetadataImageParts {
   clusterId: string;
   provenance: MetadataProvenance;

@@ -1,6 +1,6 @@
 import type { BrokerConfig } from "../config/broker-config.ts";
 import { startMetadataLayer, type MetadataLayer } from "../controller/metadata-layer.ts";
-import type { MetadataImage } from "../controller/metadata-image.ts";
+import { ConfigResourceType, parseConfigResourceKey, type MetadataImage, type TopicImage } from "../controller/metadata-image.ts";
 import { LogManager } from "../log/log-manager.ts";
 import { SocketServer } from "../network/socket-server.ts";
 import { initCompression } from "../protocol/records/compression.ts";
@@ -31,8 +31,6 @@ import { servedApis } from "./served-apis.ts";
  */
 export class Broker implements BrokerServices {
   private readonly servers: SocketServer[] = [];
-  /** Partitions this node leads, by key, to notice gained and lost leadership. */
-  private led = new Set<string>();
   private boundListeners: { name: string; host: string; port: number }[] = [];
 
   private constructor(
@@ -87,7 +85,7 @@ export class Broker implements BrokerServices {
     const broker = new Broker(config, clock, log, stateChanges, metadataLayer, logManager, replicaManager, groupCoordinator);
     broker.applyImage(image);
     metadataLayer.controller.onImage((next, delta) => {
-      broker.applyImage(next);
+      broker.applyImage(next, delta);
       broker.forgetDeletedOffsets(delta);
     });
     await broker.listen();
@@ -109,53 +107,61 @@ export class Broker implements BrokerServices {
 
   /**
    * Makes the hosted partitions match the image: creates logs and leads the partitions
-   * assigned here, updates configs, and deletes the logs of topics that are gone.
+   * assigned here, updates configs, and deletes the logs of topics that are gone. With a
+   * delta only what it touched is revisited, so a change costs what it changes even with
+   * many thousands of topics.
    */
-  private applyImage(image: MetadataImage): void {
+  private applyImage(image: MetadataImage, delta?: MetadataDelta): void {
     this.config.setDynamic(image.brokerConfigs(this.nodeId), image.brokerConfigs(""));
-    const wanted = new Set<string>();
-    for (const topic of image.topicsByName.values()) {
-      const effective = this.config.topicConfig(image.topicConfigs(topic.name));
-      const settings = partitionSettings(effective);
-      for (const [index, reg] of topic.partitions) {
-        if (!reg.replicas.includes(this.nodeId)) continue;
-        wanted.add(`${topic.name}-${index}`);
-        let p = this.replicaManager.get(topic.name, index);
-        if (p && p.topicId !== topic.id) {
-          // Same name, new topic: the old one was deleted and re-created.
-          this.dropPartition(p);
-          p = undefined;
-        }
-        if (!p) {
-          const log = this.logManager.getOrCreateLog(topic.name, index, Object.fromEntries(effective));
-          p = new Partition(topic.name, index, topic.id, log, settings, this.nodeId, this.clock);
-          this.replicaManager.add(p);
-        } else {
-          p.updateSettings(settings);
-          p.log.updateConfig(this.logManager.configFor(topic.name, Object.fromEntries(effective)));
-        }
-        if (reg.leader === this.nodeId) p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
+    const changedResources = [...(delta?.changedConfigs ?? [])].map(parseConfigResourceKey);
+    if (!delta || changedResources.some((r) => r.type === ConfigResourceType.BROKER)) {
+      for (const topic of image.topicsByName.values()) this.applyTopic(image, topic);
+    } else {
+      const touched = new Set([...delta.changedTopics.values()].map((t) => t.name));
+      for (const r of changedResources) if (r.type === ConfigResourceType.TOPIC) touched.add(r.name);
+      for (const name of touched) {
+        const topic = image.topic(name);
+        if (topic) this.applyTopic(image, topic);
       }
     }
-    for (const p of [...this.replicaManager.all()]) if (!wanted.has(p.key)) this.dropPartition(p);
-    // Logs on disk for partitions the metadata no longer assigns here (deleted while down).
-    for (const log of this.logManager.allLogs()) {
-      if (!wanted.has(`${log.topic}-${log.partition}`)) this.logManager.deleteLog(log.topic, log.partition);
+    for (const gone of delta?.deletedTopics.values() ?? []) {
+      for (const index of gone.partitions.keys()) {
+        const p = this.replicaManager.get(gone.name, index);
+        if (p && p.topicId === gone.id) this.dropPartition(p);
+      }
     }
-    this.noticeLeadershipChanges();
+    if (!delta) {
+      // Logs on disk for partitions the metadata no longer assigns here (deleted while down).
+      for (const log of this.logManager.allLogs()) {
+        if (!image.partition(log.topic, log.partition)?.replicas.includes(this.nodeId)) this.logManager.deleteLog(log.topic, log.partition);
+      }
+    }
   }
 
-  /** Starts and stops what runs on a partition's leader (coordinators, the event writer). */
-  private noticeLeadershipChanges(): void {
-    const now = new Set<string>();
-    for (const p of this.replicaManager.all()) if (p.isLeader) now.add(p.key);
-    for (const p of this.replicaManager.all()) if (p.isLeader && !this.led.has(p.key)) this.onLeadershipChange(p.topic, p.index, true);
-    for (const key of this.led) {
-      if (now.has(key)) continue;
-      const at = key.lastIndexOf("-");
-      this.onLeadershipChange(key.slice(0, at), Number(key.slice(at + 1)), false);
+  private applyTopic(image: MetadataImage, topic: TopicImage): void {
+    const effective = this.config.topicConfig(image.topicConfigs(topic.name));
+    const overrides = Object.fromEntries(effective);
+    const settings = partitionSettings(effective);
+    for (const [index, reg] of topic.partitions) {
+      let p = this.replicaManager.get(topic.name, index);
+      if (p && (p.topicId !== topic.id || !reg.replicas.includes(this.nodeId))) {
+        // Moved away, or the same name for a new topic (deleted and re-created meanwhile).
+        this.dropPartition(p);
+        p = undefined;
+      }
+      if (!reg.replicas.includes(this.nodeId)) continue;
+      if (!p) {
+        const log = this.logManager.getOrCreateLog(topic.name, index, overrides);
+        p = new Partition(topic.name, index, topic.id, log, settings, this.nodeId, this.clock);
+        this.replicaManager.add(p);
+      } else {
+        p.updateSettings(settings);
+        p.log.updateConfig(this.logManager.configFor(topic.name, overrides));
+      }
+      const wasLeader = p.isLeader;
+      if (reg.leader === this.nodeId) p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
+      if (p.isLeader && !wasLeader) this.onLeadershipChange(topic.name, index, true);
     }
-    this.led = now;
   }
 
   private onLeadershipChange(topic: string, partition: number, leading: boolean): void {
@@ -193,6 +199,7 @@ export class Broker implements BrokerServices {
   }
 
   private dropPartition(p: Partition): void {
+    if (p.isLeader) this.onLeadershipChange(p.topic, p.index, false);
     this.replicaManager.remove(p.topic, p.index);
     this.logManager.deleteLog(p.topic, p.index);
   }
