@@ -30,12 +30,17 @@ async function main(): Promise<void> {
   let stopping = false;
   const server = createServer();
 
+  let stoppingSince = 0;
   const stop = async (why: string, code = 0) => {
     if (stopping) {
+      // A terminal's Ctrl-C reaches every process of the group, and npm and tsx relay it too:
+      // copies arriving together are one request. A later one forces the exit.
+      if (Date.now() - stoppingSince < 2000) return;
       log("stopping now");
       process.exit(1);
     }
     stopping = true;
+    stoppingSince = Date.now();
     log(`stopping (${why})`);
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
@@ -68,7 +73,8 @@ async function main(): Promise<void> {
   });
   // Starting the runtime (migrations, first admin, cluster connection and watcher) inside
   // Next's server code, so there is one copy of it; a failure stops the console.
-  const health = await fetch(`http://localhost:${config.port}/api/health`).then(
+  const self = !config.host || config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  const health = await fetch(`http://${self}:${config.port}/api/health`).then(
     async (r) => ({ ok: r.ok, body: (await r.json()) as { database?: string; error?: string } }),
     (e: unknown) => ({ ok: false, body: { error: String(e) } as { database?: string; error?: string } }),
   );
@@ -77,7 +83,7 @@ async function main(): Promise<void> {
     await stop("start-up failed", 1);
     return;
   }
-  log(`audit history in ${health.body.database}`);
+  log(`audit history in ${config.databaseUrl ? `PostgreSQL at ${redactUrl(config.databaseUrl)}` : `PGlite at ${join(config.dataDir, "console")}`}`);
   log(`ready on http://localhost:${config.port}`);
 }
 
@@ -129,6 +135,16 @@ async function buildIfNeeded(): Promise<void> {
     const child = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
     child.once("exit", (code) => (code === 0 ? resolveBuild() : reject(new Error(`next build failed (exit ${code})`))));
   });
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(DATABASE_URL)";
+  }
 }
 
 function newestMtime(path: string): number {
