@@ -1,5 +1,6 @@
 import { BATCH } from "../protocol/records/batch-header.ts";
 import { batchFramingProblem, batchSize } from "./batch-view.ts";
+import type { DescriptorSource } from "./file-pool.ts";
 import { readFully } from "./io.ts";
 
 /**
@@ -23,7 +24,8 @@ export class FileBatchReader {
   problem: string | undefined;
 
   constructor(
-    private readonly fd: number,
+    /** Asked for the descriptor at every read: a pooled one may have been closed and reopened meanwhile. */
+    private readonly file: DescriptorSource,
     start: number,
     private readonly end: number,
     private readonly wholeBatches: boolean,
@@ -85,7 +87,7 @@ export class FileBatchReader {
     const want = Math.min(Math.max(length, this.buf.length), this.end - pos);
     if (this.buf.length < want) this.buf = Buffer.allocUnsafe(want);
     this.bufStart = pos;
-    this.bufLength = readFully(this.fd, this.buf, 0, want, pos);
+    this.bufLength = readFully(this.file.fd, this.buf, 0, want, pos);
     if (this.bufLength < length) {
       this.problem = "truncated";
       return false;

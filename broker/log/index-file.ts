@@ -15,7 +15,9 @@ const WRITE_BATCH_ENTRIES = 128;
  * entries, kept in memory in file format for binary search, appended to the file in small
  * batches, loaded lazily so old segments cost no memory until read, and capped at
  * `segment.index.bytes` — a full index rolls the segment. No preallocation or mmap: the
- * file is always exactly the entries written.
+ * file is always exactly the entries written. No descriptor is kept either: lookups use the
+ * memory copy, so the file is opened only for the moment of a write, truncate or fsync (one
+ * write per WRITE_BATCH_ENTRIES entries), and a partition costs no index descriptors.
  */
 export abstract class IndexFile {
   /** Entries in file format; the first `count * entrySize` bytes are valid. */
@@ -24,7 +26,8 @@ export abstract class IndexFile {
   /** Entries already written to the file. */
   private persisted = 0;
   private loaded: boolean;
-  private fd: number | undefined;
+  /** Written or truncated since the last fsync. */
+  private unsynced = true;
   readonly maxEntries: number;
 
   constructor(
@@ -37,7 +40,7 @@ export abstract class IndexFile {
     this.maxEntries = Math.floor(maxIndexBytes / entrySize);
     this.data = Buffer.alloc(0);
     this.loaded = isNew;
-    if (isNew) this.fd = openReadWrite(filePath, true);
+    if (isNew) fs.closeSync(openReadWrite(filePath, true));
   }
 
   get path(): string {
@@ -83,7 +86,8 @@ export abstract class IndexFile {
     this.data = Buffer.alloc(0);
     this.count = this.persisted = 0;
     this.loaded = true;
-    fs.ftruncateSync(this.handle(), 0);
+    fs.closeSync(openReadWrite(this.filePath, true));
+    this.unsynced = true;
   }
 
   /** Byte offset at which to write a new entry (grows the buffer geometrically). */
@@ -108,7 +112,7 @@ export abstract class IndexFile {
     if (n >= this.count) return;
     this.count = n;
     if (this.persisted > n) {
-      fs.ftruncateSync(this.handle(), n * this.entrySize);
+      this.withFile((fd) => fs.ftruncateSync(fd, n * this.entrySize));
       this.persisted = n;
     }
   }
@@ -128,25 +132,30 @@ export abstract class IndexFile {
 
   writePending(): void {
     if (this.persisted >= this.count) return;
+    this.withFile((fd) => this.writeEntries(fd));
+  }
+
+  private writeEntries(fd: number): void {
+    if (this.persisted >= this.count) return;
     const from = this.persisted * this.entrySize;
-    writeFully(this.handle(), this.data, from, this.count * this.entrySize - from, from);
+    writeFully(fd, this.data, from, this.count * this.entrySize - from, from);
     this.persisted = this.count;
+    this.unsynced = true;
   }
 
+  /** Writes pending entries and fsyncs them (and any truncation); a no-op when nothing changed since. */
   flush(): void {
-    if (!this.loaded) return;
-    // An inactive segment's index keeps no descriptor open; don't leave one behind.
-    const wasOpen = this.fd !== undefined;
-    this.writePending();
-    fs.fsyncSync(this.handle());
-    if (!wasOpen) this.close();
+    if (!this.loaded || (!this.unsynced && this.persisted >= this.count)) return;
+    this.withFile((fd) => {
+      this.writeEntries(fd);
+      fs.fsyncSync(fd);
+    });
+    this.unsynced = false;
   }
 
-  /** Writes pending entries and closes the descriptor (reopened on demand). */
+  /** Writes pending entries (the segment is closing or becoming inactive). */
   close(): void {
     if (this.loaded) this.writePending();
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
   }
 
   renameTo(path: string): void {
@@ -156,8 +165,6 @@ export abstract class IndexFile {
   }
 
   deleteFile(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
     removeFileIfExists(this.filePath);
   }
 
@@ -165,8 +172,13 @@ export abstract class IndexFile {
     return this.count * this.entrySize;
   }
 
-  private handle(): number {
-    if (this.fd === undefined) this.fd = openReadWrite(this.filePath);
-    return this.fd;
+  /** Opens the file (creating it if it went missing) for one operation. */
+  private withFile(use: (fd: number) => void): void {
+    const fd = openReadWrite(this.filePath);
+    try {
+      use(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 }

@@ -5,6 +5,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import type { Clock, Timer } from "../util/clock.ts";
 import { OffsetCheckpointFile, type TopicPartitionOffset } from "./checkpoint-file.ts";
 import { DEFAULT_LOG_CLEANER_CONFIG, LogCleaner, type LogCleanerConfig } from "./cleaner-task.ts";
+import { DEFAULT_MAX_OPEN_SEGMENT_FILES, FilePool } from "./file-pool.ts";
 import { fsyncDir } from "./io.ts";
 import { logConfig, type LogConfig } from "./log-config.ts";
 import {
@@ -60,6 +61,11 @@ export interface LogManagerOptions {
   timer: Timer;
   logger?: LogLogger;
   recordTimestampSearch?: RecordTimestampSearch;
+  /**
+   * At most this many segment `.log` files of all the logs are open at once (least recently
+   * used ones close and reopen on their next use); indexes hold no descriptors. Default 1000.
+   */
+  maxOpenSegmentFiles?: number;
 }
 
 export interface LogDirPartition {
@@ -89,7 +95,8 @@ interface ManagedLog {
  * watermarks) and the clean-shutdown marker to decide how much to recover; it then removes
  * the marker, so a crash before the next clean shutdown forces recovery. In the background
  * it enforces retention, flush.ms and writes the checkpoints; shutdown flushes, writes them
- * one last time and leaves the marker.
+ * one last time and leaves the marker. Its logs share one bounded pool of segment descriptors,
+ * so open files stay at most `maxOpenSegmentFiles` however many partitions there are.
  */
 export class LogManager {
   private readonly logs = new Map<string, ManagedLog>();
@@ -102,6 +109,7 @@ export class LogManager {
   private tasks: Cancel[] = [];
   private started = false;
   private logCleaner: LogCleaner | undefined;
+  private readonly files: FilePool;
 
   constructor(private readonly options: LogManagerOptions) {
     this.cfg = { ...DEFAULT_LOG_MANAGER_CONFIG, ...options.config };
@@ -110,6 +118,12 @@ export class LogManager {
     this.clock = options.clock;
     this.timer = options.timer;
     this.logger = options.logger ?? silentLogger;
+    this.files = new FilePool(options.maxOpenSegmentFiles ?? DEFAULT_MAX_OPEN_SEGMENT_FILES);
+  }
+
+  /** The pool of segment descriptors the logs share (for its counters). */
+  get filePool(): FilePool {
+    return this.files;
   }
 
   /** Loads all logs and starts the background tasks. */
@@ -185,6 +199,7 @@ export class LogManager {
         highWatermark: highWatermarks.get(key) ?? 0,
         hadCleanShutdown,
         recordTimestampSearch: this.options.recordTimestampSearch,
+        filePool: this.files,
       });
       this.logs.set(key, { log, logDir: dir });
     }
@@ -230,6 +245,7 @@ export class LogManager {
       timer: this.timer,
       logger: this.logger,
       recordTimestampSearch: this.options.recordTimestampSearch,
+      filePool: this.files,
     });
     fsyncDir(logDir);
     this.logs.set(key, { log, logDir });
@@ -400,6 +416,8 @@ export class LogManager {
     }
     this.writeCheckpoints();
     for (const { log } of this.logs.values()) log.close();
+    // Closing the logs closed their files; nothing else may be left open.
+    this.files.closeAll();
     for (const dir of this.logDirs) {
       if (this.offlineDirs.has(dir) || failedDirs.has(dir)) continue;
       try {

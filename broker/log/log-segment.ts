@@ -11,6 +11,7 @@ import {
   fitsRelativeOffset,
 } from "./batch-view.ts";
 import { FileBatchReader } from "./file-batch-reader.ts";
+import { FilePool, type PooledFile } from "./file-pool.ts";
 import { CorruptIndexError } from "./index-file.ts";
 import { openReadWrite, readFully, removeFileIfExists, writeFully } from "./io.ts";
 import type { LeaderEpochCache } from "./leader-epoch-cache.ts";
@@ -26,6 +27,8 @@ export interface SegmentSettings {
   rollJitterMs: number;
   clock: Clock;
   logger: LogLogger;
+  /** Where the `.log` descriptor comes from (default: the pool shared by standalone logs). */
+  files?: FilePool;
 }
 
 export interface RollParams {
@@ -50,11 +53,12 @@ const EMPTY = Buffer.alloc(0);
 /**
  * One segment of a partition log (Kafka's LogSegment): `<base>.log` holding whole v2 batches
  * back to back, plus its sparse offset and time indexes. Offsets inside are relative to the
- * base offset as int32, which bounds how far a segment can span.
+ * base offset as int32, which bounds how far a segment can span. The `.log` descriptor comes
+ * from a FilePool: opened on first read or append, closed when the pool needs room (so every
+ * use reads `file.fd` afresh); the indexes keep none (see IndexFile).
  */
 export class LogSegment {
-  private fd: number;
-  private logPath: string;
+  private readonly file: PooledFile;
   private sizeBytes: number;
   private bytesSinceLastIndexEntry = 0;
   private maxTimestamp = NO_TIMESTAMP;
@@ -79,13 +83,11 @@ export class LogSegment {
     readonly offsetIndex: OffsetIndex,
     readonly timeIndex: TimeIndex,
     logPath: string,
-    fd: number,
     size: number,
     isNew: boolean,
     private readonly settings: SegmentSettings,
   ) {
-    this.logPath = logPath;
-    this.fd = fd;
+    this.file = (settings.files ?? FilePool.standalone).file(logPath);
     this.sizeBytes = size;
     this.offsetOfMaxTimestamp = baseOffset;
     this.indexesReady = isNew;
@@ -104,21 +106,21 @@ export class LogSegment {
    */
   static create(dir: string, baseOffset: number, settings: SegmentSettings, fileSuffix = ""): LogSegment {
     const logPath = segmentPath(dir, baseOffset, LOG_SUFFIX + fileSuffix);
-    const fd = openReadWrite(logPath, true);
+    // Only created here: an empty segment holds no descriptor until its first append.
+    fs.closeSync(openReadWrite(logPath, true));
     const offsetIndex = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX + fileSuffix), baseOffset, settings.maxIndexBytes, true);
     const timeIndex = new TimeIndex(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix), baseOffset, settings.maxIndexBytes, true);
-    return new LogSegment(baseOffset, offsetIndex, timeIndex, logPath, fd, 0, true, settings);
+    return new LogSegment(baseOffset, offsetIndex, timeIndex, logPath, 0, true, settings);
   }
 
   /** An existing segment. Its indexes load on first use (and are rebuilt if bad). */
   static open(dir: string, baseOffset: number, settings: SegmentSettings, fileSuffix = ""): LogSegment {
     const logPath = segmentPath(dir, baseOffset, LOG_SUFFIX + fileSuffix);
-    const fd = openReadWrite(logPath);
-    const stat = fs.fstatSync(fd);
+    const stat = fs.statSync(logPath);
     const timeIndexPath = segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX + fileSuffix);
     const offsetIndex = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX + fileSuffix), baseOffset, settings.maxIndexBytes, false);
     const timeIndex = new TimeIndex(timeIndexPath, baseOffset, settings.maxIndexBytes, false);
-    const segment = new LogSegment(baseOffset, offsetIndex, timeIndex, logPath, fd, stat.size, false, settings);
+    const segment = new LogSegment(baseOffset, offsetIndex, timeIndex, logPath, stat.size, false, settings);
     segment.lastModified = stat.mtimeMs;
     // The time index's last entry holds the segment's max timestamp (written on roll/close).
     const last = TimeIndex.peekLastEntry(timeIndexPath, baseOffset);
@@ -134,7 +136,12 @@ export class LogSegment {
   }
 
   get path(): string {
-    return this.logPath;
+    return this.file.path;
+  }
+
+  /** Whether the `.log` descriptor is open now (the pool may have closed it). */
+  get hasOpenDescriptor(): boolean {
+    return this.file.isOpen;
   }
 
   /** Offset after the last batch (the base offset when empty). */
@@ -176,11 +183,11 @@ export class LogSegment {
     this.ensureIndexes();
     const position = this.sizeBytes;
     try {
-      writeFully(this.fd, records, 0, records.length, position);
+      writeFully(this.file.fd, records, 0, records.length, position);
     } catch (e) {
       // Don't leave half a batch behind a later successful append.
       try {
-        fs.ftruncateSync(this.fd, position);
+        fs.ftruncateSync(this.file.fd, position);
       } catch {
         // The caller takes the log offline.
       }
@@ -225,7 +232,7 @@ export class LogSegment {
     if (from >= size) return undefined;
     // One read normally covers both the short scan from the index entry and the fetch window.
     const chunk = Math.min(size - from, this.indexIntervalBytes + BATCH.HEADER_SIZE + Math.max(0, maxBytes));
-    const reader = new FileBatchReader(this.fd, from, size, false, chunk);
+    const reader = new FileBatchReader(this.file, from, size, false, chunk);
     let found = false;
     while (reader.next()) {
       if (batchLastOffset(reader.buffer, reader.offset) >= startOffset) {
@@ -243,7 +250,7 @@ export class LogSegment {
     let data = reader.buffered(start, length);
     if (!data) {
       data = Buffer.allocUnsafe(length);
-      data = data.subarray(0, readFully(this.fd, data, 0, length, start));
+      data = data.subarray(0, readFully(this.file.fd, data, 0, length, start));
     }
     let end = firstSize;
     while (end + BATCH.HEADER_SIZE <= data.length) {
@@ -262,7 +269,7 @@ export class LogSegment {
     this.ensureIndexes();
     const entry = this.timeIndex.lookup(timestamp);
     const from = this.offsetIndex.lookup(Math.max(entry.offset, startingOffset)).position;
-    const reader = new FileBatchReader(this.fd, from, this.sizeBytes, false);
+    const reader = new FileBatchReader(this.file, from, this.sizeBytes, false);
     while (reader.next()) {
       const buf = reader.buffer;
       const o = reader.offset;
@@ -280,7 +287,7 @@ export class LogSegment {
     if (this.maxTimestamp < 0) return undefined;
     this.ensureIndexes();
     const from = this.offsetIndex.lookup(this.offsetOfMaxTimestamp).position;
-    const reader = new FileBatchReader(this.fd, from, this.sizeBytes, false);
+    const reader = new FileBatchReader(this.file, from, this.sizeBytes, false);
     while (reader.next()) {
       const buf = reader.buffer;
       const o = reader.offset;
@@ -297,7 +304,7 @@ export class LogSegment {
    */
   scanBatchHeaders(fromOffset: number, visit: (header: Buffer, offset: number) => boolean | void): boolean {
     this.ensureIndexes();
-    const reader = new FileBatchReader(this.fd, this.offsetIndex.lookup(fromOffset).position, this.sizeBytes, false);
+    const reader = new FileBatchReader(this.file, this.offsetIndex.lookup(fromOffset).position, this.sizeBytes, false);
     while (reader.next()) {
       if (batchLastOffset(reader.buffer, reader.offset) < fromOffset) continue;
       if (visit(reader.buffer, reader.offset) === false) return false;
@@ -307,15 +314,16 @@ export class LogSegment {
 
   /**
    * A reader over this segment's batches from the start (whole batches, or headers only), for
-   * the cleaner. It shares the segment's descriptor: don't use it once the segment is closed.
+   * the cleaner. It reads through the segment's pooled descriptor (safe across awaits, as
+   * it fetches the descriptor for every read); it fails once the segment is closed.
    */
   batchReader(wholeBatches: boolean, chunkSize = RECOVERY_CHUNK): FileBatchReader {
-    return new FileBatchReader(this.fd, 0, this.sizeBytes, wholeBatches, chunkSize);
+    return new FileBatchReader(this.file, 0, this.sizeBytes, wholeBatches, chunkSize);
   }
 
   private readBatch(position: number, size: number): Buffer {
     const buf = Buffer.allocUnsafe(size);
-    readFully(this.fd, buf, 0, size, position);
+    readFully(this.file.fd, buf, 0, size, position);
     return buf;
   }
 
@@ -344,7 +352,7 @@ export class LogSegment {
     if (this.firstBatchTimestamp === undefined) {
       if (this.sizeBytes >= BATCH.HEADER_SIZE) {
         const header = Buffer.allocUnsafe(BATCH.HEADER_SIZE);
-        readFully(this.fd, header, 0, BATCH.HEADER_SIZE, 0);
+        readFully(this.file.fd, header, 0, BATCH.HEADER_SIZE, 0);
         this.firstBatchTimestamp = batchMaxTimestamp(header, 0);
       } else {
         this.firstBatchTimestamp = NO_TIMESTAMP;
@@ -359,7 +367,7 @@ export class LogSegment {
    * the first bad or torn batch. Returns the number of bytes truncated.
    */
   recover(epochCache?: LeaderEpochCache): number {
-    const fileSize = fs.fstatSync(this.fd).size;
+    const fileSize = fs.fstatSync(this.file.fd).size;
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.maxTimestamp = NO_TIMESTAMP;
@@ -367,7 +375,7 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = 0;
     this.firstBatchTimestamp = NO_TIMESTAMP;
     this.recoveryProblem = undefined;
-    const reader = new FileBatchReader(this.fd, 0, fileSize, true, RECOVERY_CHUNK);
+    const reader = new FileBatchReader(this.file, 0, fileSize, true, RECOVERY_CHUNK);
     let validBytes = 0;
     let prevLast = this.baseOffset - 1;
     while (reader.next()) {
@@ -393,7 +401,7 @@ export class LogSegment {
     }
     this.recoveryProblem ??= reader.problem && `${reader.problem} batch at position ${reader.validEnd}`;
     const truncated = fileSize - validBytes;
-    if (truncated > 0) fs.ftruncateSync(this.fd, validBytes);
+    if (truncated > 0) fs.ftruncateSync(this.file.fd, validBytes);
     this.sizeBytes = validBytes;
     this.cachedNextOffset = prevLast + 1;
     this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
@@ -407,7 +415,7 @@ export class LogSegment {
    */
   truncateTo(offset: number): number {
     this.ensureIndexes();
-    const reader = new FileBatchReader(this.fd, this.offsetIndex.lookup(offset).position, this.sizeBytes, false);
+    const reader = new FileBatchReader(this.file, this.offsetIndex.lookup(offset).position, this.sizeBytes, false);
     let cut = -1;
     while (reader.next()) {
       if (batchLastOffset(reader.buffer, reader.offset) >= offset) {
@@ -418,7 +426,7 @@ export class LogSegment {
     if (cut < 0) return 0;
     this.offsetIndex.truncateTo(offset);
     this.timeIndex.truncateTo(offset);
-    fs.ftruncateSync(this.fd, cut);
+    fs.ftruncateSync(this.file.fd, cut);
     const truncated = this.sizeBytes - cut;
     this.sizeBytes = cut;
     // Recompute the max timestamp and next offset from the last surviving index entries.
@@ -441,7 +449,7 @@ export class LogSegment {
    * next offset. A tail that doesn't frame cleanly means the file is damaged: recover.
    */
   private scanTail(from = this.offsetIndex.lastPosition): number {
-    const reader = new FileBatchReader(this.fd, from, this.sizeBytes, false);
+    const reader = new FileBatchReader(this.file, from, this.sizeBytes, false);
     let last = this.baseOffset - 1;
     while (reader.next()) {
       const maxTs = batchMaxTimestamp(reader.buffer, reader.offset);
@@ -452,7 +460,7 @@ export class LogSegment {
       }
     }
     if (reader.problem) {
-      this.settings.logger.warn(`Segment ${this.logPath} is damaged (${reader.problem} at ${reader.validEnd}); recovering it`);
+      this.settings.logger.warn(`Segment ${this.path} is damaged (${reader.problem} at ${reader.validEnd}); recovering it`);
       this.recover();
       return this.cachedNextOffset!;
     }
@@ -462,7 +470,7 @@ export class LogSegment {
   /** Loads the indexes on first use; a corrupt or missing index is rebuilt from the log. */
   private ensureIndexes(): void {
     if (this.indexesReady) return;
-    if (this.closed) throw new Error(`segment ${this.logPath} is closed`);
+    if (this.closed) throw new Error(`segment ${this.path} is closed`);
     try {
       this.offsetIndex.load();
       this.timeIndex.load();
@@ -474,9 +482,9 @@ export class LogSegment {
       this.bytesSinceLastIndexEntry = this.sizeBytes - this.offsetIndex.lastPosition;
     } catch (e) {
       if (!(e instanceof CorruptIndexError)) throw e;
-      this.settings.logger.warn(`${e.message}; rebuilding the indexes of ${this.logPath}`);
+      this.settings.logger.warn(`${e.message}; rebuilding the indexes of ${this.path}`);
       const truncated = this.recover();
-      if (truncated > 0) this.settings.logger.warn(`Truncated ${truncated} bytes of ${this.logPath}: ${this.recoveryProblem}`);
+      if (truncated > 0) this.settings.logger.warn(`Truncated ${truncated} bytes of ${this.path}: ${this.recoveryProblem}`);
     }
   }
 
@@ -494,7 +502,7 @@ export class LogSegment {
   }
 
   flush(): void {
-    fs.fsyncSync(this.fd);
+    fs.fsyncSync(this.file.fd);
     this.offsetIndex.flush();
     this.timeIndex.flush();
   }
@@ -504,8 +512,8 @@ export class LogSegment {
     if (this.indexesReady) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
     this.offsetIndex.close();
     this.timeIndex.close();
-    fs.closeSync(this.fd);
     this.closed = true;
+    this.file.close();
   }
 
   /**
@@ -517,9 +525,9 @@ export class LogSegment {
       if (!path.endsWith(oldSuffix)) throw new Error(`${path} does not end with "${oldSuffix}"`);
       return path.slice(0, path.length - oldSuffix.length) + newSuffix;
     };
-    const logPath = renamed(this.logPath);
-    fs.renameSync(this.logPath, logPath);
-    this.logPath = logPath;
+    const logPath = renamed(this.path);
+    fs.renameSync(this.path, logPath);
+    this.file.movedTo(logPath);
     this.offsetIndex.renameTo(renamed(this.offsetIndex.path));
     this.timeIndex.renameTo(renamed(this.timeIndex.path));
   }
@@ -528,14 +536,15 @@ export class LogSegment {
   setLastModified(ms: number): void {
     this.lastModified = ms;
     const seconds = ms / 1000;
-    fs.utimesSync(this.logPath, seconds, seconds);
+    fs.utimesSync(this.path, seconds, seconds);
   }
 
   /** Closes and renames the files `*.deleted`, for removal after file.delete.delay.ms. */
   markDeleted(): void {
     this.closeHandles();
-    if (fs.existsSync(this.logPath)) fs.renameSync(this.logPath, this.logPath + DELETED_SUFFIX);
-    this.logPath += DELETED_SUFFIX;
+    const deletedPath = this.path + DELETED_SUFFIX;
+    if (fs.existsSync(this.path)) fs.renameSync(this.path, deletedPath);
+    this.file.movedTo(deletedPath);
     this.offsetIndex.renameTo(this.offsetIndex.path + DELETED_SUFFIX);
     this.timeIndex.renameTo(this.timeIndex.path + DELETED_SUFFIX);
   }
@@ -543,14 +552,14 @@ export class LogSegment {
   /** Removes the files (wherever they are now); missing files are fine. */
   deleteFiles(): void {
     this.closeHandles();
-    removeFileIfExists(this.logPath);
+    removeFileIfExists(this.path);
     this.offsetIndex.deleteFile();
     this.timeIndex.deleteFile();
   }
 
   private closeHandles(): void {
-    if (!this.closed) fs.closeSync(this.fd);
     this.closed = true;
+    this.file.close();
     this.offsetIndex.close();
     this.timeIndex.close();
   }

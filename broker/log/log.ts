@@ -10,6 +10,7 @@ import {
   batchSize,
   fitsRelativeOffset,
 } from "./batch-view.ts";
+import type { FilePool } from "./file-pool.ts";
 import { fsyncDir } from "./io.ts";
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from "./log-files.ts";
 import { LeaderEpochCache, UNDEFINED_EPOCH } from "./leader-epoch-cache.ts";
@@ -71,6 +72,8 @@ export interface LogOptions {
   recordTimestampSearch?: RecordTimestampSearch;
   /** For segment.jitter.ms; injectable for deterministic tests. */
   random?: () => number;
+  /** Where segments get their `.log` descriptors (LogManager shares one); default FilePool.standalone. */
+  filePool?: FilePool;
 }
 
 /** A follower append starting below the log end (Kafka's UnexpectedAppendOffsetException). */
@@ -114,6 +117,7 @@ export class Log {
   private readonly logger: LogLogger;
   private readonly random: () => number;
   private readonly timestampSearch: RecordTimestampSearch | undefined;
+  private readonly filePool: FilePool | undefined;
   /** Told the new log end after a truncation, so the cleaner can lower its checkpoint. */
   onTruncation: ((newLogEnd: number) => void) | undefined;
 
@@ -127,6 +131,7 @@ export class Log {
     this.logger = o.logger ?? silentLogger;
     this.random = o.random ?? Math.random;
     this.timestampSearch = o.recordTimestampSearch;
+    this.filePool = o.filePool;
     this.leaderEpochCache = epochCache;
     this.lastFlushTime = o.clock.now();
     const loaded = loadLog({
@@ -308,6 +313,7 @@ export class Log {
       rollJitterMs: jitter > 0 && Number.isFinite(jitter) ? Math.floor(this.random() * jitter) : 0,
       clock: this.clock,
       logger: this.logger,
+      files: this.filePool,
     };
   }
 
