@@ -3,7 +3,7 @@
 // with contiguous offsets; then corrupt the tail of a segment and check recovery truncates it.
 import { appendFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel, type Admin } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BrokerNode } from "./helpers/broker-node.ts";
 import { describeRun, kcat, parseKcatJson, type KcatMessage } from "./helpers/run.ts";
@@ -53,16 +53,21 @@ function expectContiguous(msgs: KcatMessage[], what: string): void {
   });
 }
 
+/** Creates the topic and a connected producer (no topic auto-creation). */
+async function createWithProducer(topic: string, numPartitions: number, clientId: string): Promise<Producer> {
+  await withAdmin((a) => a.createTopics({ topics: [{ topic, numPartitions }] }));
+  const producer = client(clientId).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("crash recovery", () => {
   it("keeps every acknowledged message at its offset across kill -9 with sends in flight", async () => {
     const topic = "crash-inflight";
     const partitions = 4;
-    await withAdmin((a) => a.createTopics({ topics: [{ topic, numPartitions: partitions }] }));
-
-    const producer = client("crash-producer").producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    const producer = await createWithProducer(topic, partitions, "crash-producer");
     // acked[partition] maps offset -> value
     const acked = Array.from({ length: partitions }, () => new Map<number, string>());
     let inFlight = 0;
@@ -150,9 +155,7 @@ describe("crash recovery", () => {
 
   it("truncates garbage appended to the active segment and keeps serving and accepting", async () => {
     const topic = "crash-corrupt";
-    await withAdmin((a) => a.createTopics({ topics: [{ topic, numPartitions: 1 }] }));
-    const producer = client("corrupt-producer").producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    const producer = await createWithProducer(topic, 1, "corrupt-producer");
     for (let i = 0; i < 10; i++) {
       const [meta] = await producer.send({
         topic,
@@ -226,9 +229,7 @@ describe("crash recovery", () => {
 
   it("a clean restart (SIGTERM) keeps everything too", async () => {
     const topic = "crash-clean";
-    await withAdmin((a) => a.createTopics({ topics: [{ topic, numPartitions: 2 }] }));
-    const producer = client("clean-producer").producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    const producer = await createWithProducer(topic, 2, "clean-producer");
     for (let i = 0; i < 20; i++) {
       await producer.send({ topic, acks: -1, messages: [{ value: `c${i}`, partition: i % 2 }] });
     }

@@ -3,48 +3,37 @@
 // across broker restarts, and the admin group APIs. Expectations are Kafka's behaviour; the
 // broker's own DescribeGroups/OffsetFetch answers (test/helpers/groups.ts) are checked too.
 import { fileURLToPath } from "node:url";
-import { Kafka, logLevel, type Admin, type Consumer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BrokerNode } from "./helpers/broker-node.ts";
+import { type Admin, type Consumer } from "kafkajs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { expectExactlyOnce, groupTestBroker } from "./helpers/group-fixture.ts";
 import {
   committedOffsets,
   createTopic,
   describeGroup,
-  endOffsets,
-  JsonLinesChild,
   produceEach,
   sleep,
   splitOf,
   waitFor,
-  waitForStableSplit,
   withWire,
   pickVersion,
   type Assignment,
-  brokerErrors,
 } from "./helpers/groups.ts";
+import { rejection } from "./helpers/kafkajs-errors.ts";
 
 const MEMBER_SCRIPT = fileURLToPath(new URL("./helpers/kafkajs-member.ts", import.meta.url));
 
-let node: BrokerNode;
+const broker = groupTestBroker();
 let admin: Admin;
 const members: Member[] = [];
-const children: JsonLinesChild[] = [];
-
-function kafka(clientId = "kjs-groups"): Kafka {
-  return new Kafka({ clientId, brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 15, initialRetryTime: 100, maxRetryTime: 2000 } });
-}
 
 beforeAll(async () => {
-  node = await BrokerNode.start({ "group.initial.rebalance.delay.ms": "0", "num.partitions": "1" });
-  admin = kafka("kjs-groups-admin").admin();
+  admin = broker.kafka("kjs-groups-admin").admin();
   await admin.connect();
 });
 
-afterAll(async () => {
+broker.onCleanup(async () => {
   for (const m of members) await m.stop().catch(() => {});
-  for (const c of children) await c.kill().catch(() => {});
   await admin?.disconnect().catch(() => {});
-  await node?.destroy();
 });
 
 interface Got {
@@ -68,7 +57,7 @@ class Member {
     topic: string,
     opts: { sessionTimeout?: number; autoCommit?: boolean; fromBeginning?: boolean; clientId?: string } = {},
   ): Promise<Member> {
-    const consumer = kafka(opts.clientId ?? `kjs-${groupId}`).consumer({
+    const consumer = broker.kafka(opts.clientId ?? `kjs-${groupId}`).consumer({
       groupId,
       sessionTimeout: opts.sessionTimeout ?? 6000,
       rebalanceTimeout: 10_000,
@@ -100,77 +89,29 @@ class Member {
   }
 }
 
-/** value → how many times it was consumed. */
-function counts(values: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
-  return m;
-}
-
-function expectExactlyOnce(consumed: string[], expected: string[], what: string): void {
-  const c = counts(consumed);
-  const dups = [...c].filter(([, n]) => n > 1).map(([v, n]) => `${v}×${n}`);
-  const missing = expected.filter((v) => !c.has(v));
-  const extra = [...c.keys()].filter((v) => !expected.includes(v));
-  expect({ dups: dups.slice(0, 20), missing: missing.slice(0, 20), extra: extra.slice(0, 20) }, what).toEqual({ dups: [], missing: [], extra: [] });
-}
-
-async function waitCommittedAtEnd(groupId: string, topic: string, partitions: number): Promise<number[]> {
-  const end = await endOffsets(node.bootstrap, topic, partitions);
-  await waitFor(`group ${groupId} committed offsets to reach ${JSON.stringify(end)}`, async () => {
-    const c = await committedOffsets(node.bootstrap, groupId, topic, partitions);
-    return JSON.stringify(c) === JSON.stringify(end) ? c : false;
-  });
-  return end;
-}
-
-/** The Kafka error types of a kafkajs error (unwrapping retries, aggregates and group results). */
-function errorTypes(e: unknown): string[] {
-  const err = e as { type?: string; cause?: unknown; originalError?: unknown; errors?: unknown[]; groups?: { error?: unknown }[] };
-  if (err.groups?.length) return err.groups.flatMap((g) => errorTypes(g.error));
-  if (err.errors) return err.errors.flatMap(errorTypes);
-  if (err.type) return [err.type];
-  if (err.cause) return errorTypes(err.cause);
-  if (err.originalError) return errorTypes(err.originalError);
-  return [String(e)];
-}
-
-async function rejection(p: Promise<unknown>): Promise<string[]> {
-  try {
-    await p;
-  } catch (e) {
-    return errorTypes(e);
-  }
-  return ["(resolved)"];
-}
-
-const context = () => `--- broker (tail) ---\n${node.output.slice(-3000)}`;
-
 describe("kafkajs consumer group", () => {
   const topic = "kjs-split";
   const group = "kjs-split-group";
 
   it("three members split six partitions without overlap and consume every message exactly once", async () => {
-    await createTopic(node.bootstrap, topic, 6);
+    await createTopic(broker.bootstrap, topic, 6);
     // A long session timeout: the leave test below must see LeaveGroup act, not session expiry.
     for (let i = 0; i < 3; i++) await Member.start(group, topic, { sessionTimeout: 30_000, clientId: `kjs-split-${i}` });
-    const g = await waitForStableSplit(node.bootstrap, group, topic, 3, 6).catch((e: Error) => {
-      throw new Error(`${e.message}\n${context()}`);
-    });
+    const g = await broker.stable(group, topic, 3, 6);
     expect(g.protocolType).toBe("consumer");
     expect(g.protocol).toBe("RoundRobinAssigner");
     expect(g.members.map((m) => m.clientId).sort()).toEqual(["kjs-split-0", "kjs-split-1", "kjs-split-2"]);
     // Each member was told (SyncGroup) the assignment the broker reports for it.
     const mine = members.slice(0, 3);
     await waitFor("every member's SyncGroup assignment to match DescribeGroups", async () => {
-      const now = await describeGroup(node.bootstrap, group);
+      const now = await describeGroup(broker.bootstrap, group);
       return mine.every((m) => JSON.stringify(now.members.find((x) => x.memberId === m.memberId)?.assignment[topic]) === JSON.stringify([...(m.assignment[topic] ?? [])].sort((a, b) => a - b)));
     });
     for (const m of mine) expect(m.assignment[topic]?.length, "round robin gives each of 3 members 2 of 6 partitions").toBe(2);
 
-    const produced = await produceEach(node.bootstrap, topic, 6, 50, "a");
+    const produced = await produceEach(broker.bootstrap, topic, 6, 50, "a");
     await waitFor("300 messages consumed", () => mine.reduce((n, m) => n + m.got.length, 0) >= 300);
-    await waitCommittedAtEnd(group, topic, 6);
+    await broker.waitCommittedAtEnd(group, topic, 6);
     await sleep(500);
     expectExactlyOnce(mine.flatMap((m) => m.got.map((x) => x.value)), produced, "first batch across the group");
     for (const m of mine) for (const x of m.got) expect(m.assignment[topic]).toContain(x.partition);
@@ -181,18 +122,16 @@ describe("kafkajs consumer group", () => {
     const t0 = Date.now();
     await leaving.stop();
     // Sessions are 30 s: a new generation well before that comes from the LeaveGroup.
-    const g = await waitForStableSplit(node.bootstrap, group, topic, 2, 6, 15_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${context()}`);
-    });
+    const g = await broker.stable(group, topic, 2, 6, 15_000);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(g.members.map((m) => m.memberId).sort()).toEqual([a.memberId, b.memberId].sort());
     await waitFor("the remaining members to be assigned all 6 partitions", () =>
       JSON.stringify([...(a.assignment[topic] ?? []), ...(b.assignment[topic] ?? [])].sort()) === JSON.stringify([0, 1, 2, 3, 4, 5]),
     );
 
-    const produced = await produceEach(node.bootstrap, topic, 6, 30, "b");
+    const produced = await produceEach(broker.bootstrap, topic, 6, 30, "b");
     await waitFor("180 more messages consumed", () => [...a.got, ...b.got].filter((x) => x.value.startsWith("b-")).length >= 180);
-    await waitCommittedAtEnd(group, topic, 6);
+    await broker.waitCommittedAtEnd(group, topic, 6);
     await sleep(500);
     const all = [...a.got, ...b.got, ...leaving.got].map((x) => x.value);
     expectExactlyOnce(all.filter((v) => v.startsWith("b-")), produced, "second batch");
@@ -202,41 +141,36 @@ describe("kafkajs consumer group", () => {
   it("a member killed with SIGKILL (no LeaveGroup) stays in the group until its session expires, then the others take over", async () => {
     const t = "kjs-crash";
     const grp = "kjs-crash-group";
-    await createTopic(node.bootstrap, t, 6);
+    await createTopic(broker.bootstrap, t, 6);
     const a = await Member.start(grp, t, { sessionTimeout: 6000 });
     const b = await Member.start(grp, t, { sessionTimeout: 6000 });
-    const child = JsonLinesChild.tsx(MEMBER_SCRIPT, [node.bootstrap, grp, t, "6000"]);
-    children.push(child);
-    const g = await waitForStableSplit(node.bootstrap, grp, t, 3, 6).catch((e: Error) => {
-      throw new Error(`${e.message}\n${child.describe()}\n${context()}`);
-    });
+    const child = broker.tsx(MEMBER_SCRIPT, [broker.bootstrap, grp, t, "6000"]);
+    const g = await broker.stable(grp, t, 3, 6, 45_000, child);
     const childId = await waitFor("the child's join with its assignment", () => {
       const j = child.events("joined").at(-1);
       const id = j?.memberId as string | undefined;
       return id && g.members.some((m) => m.memberId === id) ? id : false;
     });
 
-    const produced = await produceEach(node.bootstrap, t, 6, 20, "c");
+    const produced = await produceEach(broker.bootstrap, t, 6, 20, "c");
     const consumed = () => [...a.got.map((x) => x.value), ...b.got.map((x) => x.value), ...child.events("message").map((x) => String(x.value))];
     await waitFor("120 messages consumed", () => consumed().length >= 120);
-    await waitCommittedAtEnd(grp, t, 6);
+    await broker.waitCommittedAtEnd(grp, t, 6);
     expectExactlyOnce(consumed(), produced, "before the crash");
     expect(child.events("message").length, "the child consumed its share").toBeGreaterThan(0);
 
     await child.kill("SIGKILL");
     // Kafka does not act on a closed connection: the member stays until its session expires.
     await sleep(2500);
-    const during = await describeGroup(node.bootstrap, grp);
+    const during = await describeGroup(broker.bootstrap, grp);
     expect(during.members.map((m) => m.memberId), "dead member still present before its session timeout").toContain(childId);
 
-    const after = await waitForStableSplit(node.bootstrap, grp, t, 2, 6, 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${context()}`);
-    });
+    const after = await broker.stable(grp, t, 2, 6, 30_000);
     expect(after.members.map((m) => m.memberId)).not.toContain(childId);
 
-    const produced2 = await produceEach(node.bootstrap, t, 6, 20, "d");
+    const produced2 = await produceEach(broker.bootstrap, t, 6, 20, "d");
     await waitFor("120 messages after the crash consumed", () => consumed().filter((v) => v.startsWith("d-")).length >= 120);
-    await waitCommittedAtEnd(grp, t, 6);
+    await broker.waitCommittedAtEnd(grp, t, 6);
     await sleep(500);
     expectExactlyOnce(consumed().filter((v) => v.startsWith("d-")), produced2, "after the crash");
     expectExactlyOnce(consumed().filter((v) => v.startsWith("c-")), produced, "before the crash, not re-delivered");
@@ -247,21 +181,19 @@ describe("kafkajs consumer group", () => {
   it("committed offsets survive a broker restart (SIGTERM, then SIGKILL) and consumption resumes right after them", async () => {
     const t = "kjs-restart";
     const grp = "kjs-restart-group";
-    await createTopic(node.bootstrap, t, 3);
-    await produceEach(node.bootstrap, t, 3, 20, "r");
+    await createTopic(broker.bootstrap, t, 3);
+    await produceEach(broker.bootstrap, t, 3, 20, "r");
 
     // Consume everything but commit only part of it: the uncommitted tail must be re-delivered.
     const a = await Member.start(grp, t, { autoCommit: false });
     await waitFor("60 messages consumed by the first member", () => a.got.length >= 60);
     const cutoffs = [5, 12, 20];
     await a.consumer.commitOffsets(cutoffs.map((offset, partition) => ({ topic: t, partition, offset: String(offset) })));
-    expect(await committedOffsets(node.bootstrap, grp, t, 3)).toEqual(cutoffs);
+    expect(await committedOffsets(broker.bootstrap, grp, t, 3)).toEqual(cutoffs);
     await a.stop();
 
-    await node.stop("SIGTERM");
-    await node.launch();
-    const afterTerm = await waitFor("OffsetFetch after the SIGTERM restart", () => committedOffsets(node.bootstrap, grp, t, 3), 30_000);
-    expect(afterTerm, `committed offsets after SIGTERM + restart\n${context()}`).toEqual(cutoffs);
+    const afterTerm = await broker.restartAndFetchCommitted("SIGTERM", grp, t, 3);
+    expect(afterTerm, `committed offsets after SIGTERM + restart\n${broker.context()}`).toEqual(cutoffs);
 
     const b = await Member.start(grp, t, { autoCommit: true, fromBeginning: true });
     const expectB = cutoffs.flatMap((c, p) => Array.from({ length: 20 - c }, (_, i) => `r-${p}-${c + i}`));
@@ -272,20 +204,18 @@ describe("kafkajs consumer group", () => {
       const first = b.got.find((x) => x.partition === p);
       if (c < 20) expect(first?.offset, `partition ${p} resumes at ${c}`).toBe(c);
     }
-    const more = await produceEach(node.bootstrap, t, 3, 10, "s");
+    const more = await produceEach(broker.bootstrap, t, 3, 10, "s");
     await waitFor("30 new messages consumed", () => b.got.filter((x) => x.value.startsWith("s-")).length >= 30);
-    await waitCommittedAtEnd(grp, t, 3);
+    await broker.waitCommittedAtEnd(grp, t, 3);
     expectExactlyOnce(b.got.filter((x) => x.value.startsWith("s-")).map((x) => x.value), more, "new messages after the restart");
     await b.stop();
 
-    await node.stop("SIGKILL");
-    await node.launch();
-    const afterKill = await waitFor("OffsetFetch after the SIGKILL restart", () => committedOffsets(node.bootstrap, grp, t, 3), 30_000);
-    expect(afterKill, `committed offsets after SIGKILL + restart\n${context()}`).toEqual([30, 30, 30]);
+    const afterKill = await broker.restartAndFetchCommitted("SIGKILL", grp, t, 3);
+    expect(afterKill, `committed offsets after SIGKILL + restart\n${broker.context()}`).toEqual([30, 30, 30]);
 
     const c = await Member.start(grp, t, { fromBeginning: true });
-    await waitForStableSplit(node.bootstrap, grp, t, 1, 3);
-    const newest = await produceEach(node.bootstrap, t, 3, 5, "u");
+    await broker.stable(grp, t, 1, 3);
+    const newest = await produceEach(broker.bootstrap, t, 3, 5, "u");
     await waitFor("15 newest messages consumed", () => c.got.length >= 15);
     await sleep(1000);
     expectExactlyOnce(c.got.map((x) => x.value), newest, "nothing before the committed offsets after SIGKILL");
@@ -300,13 +230,13 @@ describe("kafkajs admin: group APIs", () => {
   it("describeGroups, listGroups and fetchOffsets of a running group; deleteGroups and setOffsets refuse it", async () => {
     // Fresh clients: the broker restarted in the test above.
     await admin.disconnect().catch(() => {});
-    admin = kafka("kjs-groups-admin").admin();
+    admin = broker.kafka("kjs-groups-admin").admin();
     await admin.connect();
-    await createTopic(node.bootstrap, t, 2);
-    await produceEach(node.bootstrap, t, 2, 10, "m");
+    await createTopic(broker.bootstrap, t, 2);
+    await produceEach(broker.bootstrap, t, 2, 10, "m");
     const m = await Member.start(grp, t, { clientId: "kjs-admin-member" });
     await waitFor("20 messages consumed", () => m.got.length >= 20);
-    await waitCommittedAtEnd(grp, t, 2);
+    await broker.waitCommittedAtEnd(grp, t, 2);
 
     const { groups } = await admin.describeGroups([grp]);
     expect(groups).toHaveLength(1);
@@ -315,7 +245,7 @@ describe("kafkajs admin: group APIs", () => {
     expect(g.members).toHaveLength(1);
     expect(g.members[0]).toMatchObject({ memberId: m.memberId, clientId: "kjs-admin-member" });
     expect(g.members[0]!.clientHost).toMatch(/127\.0\.0\.1/);
-    expect(splitOf(await describeGroup(node.bootstrap, grp), t).covered).toEqual([0, 1]);
+    expect(splitOf(await describeGroup(broker.bootstrap, grp), t).covered).toEqual([0, 1]);
 
     const listed = await admin.listGroups();
     expect(listed.groups).toContainEqual({ groupId: grp, protocolType: "consumer" });
@@ -329,7 +259,7 @@ describe("kafkajs admin: group APIs", () => {
   });
 
   it("setOffsets and resetOffsets on an empty group move where a new member starts", async () => {
-    await waitFor("the group to be Empty", async () => (await describeGroup(node.bootstrap, grp)).state === "Empty");
+    await waitFor("the group to be Empty", async () => (await describeGroup(broker.bootstrap, grp)).state === "Empty");
     const d = await admin.describeGroups([grp]);
     expect(d.groups[0]).toMatchObject({ state: "Empty", members: [] });
 
@@ -344,9 +274,9 @@ describe("kafkajs admin: group APIs", () => {
       ...[3, 4, 5, 6, 7, 8, 9].map((o) => [0, o]),
       ...[7, 8, 9].map((o) => [1, o]),
     ]);
-    await waitCommittedAtEnd(grp, t, 2);
+    await broker.waitCommittedAtEnd(grp, t, 2);
     await m.stop();
-    await waitFor("the group to be Empty again", async () => (await describeGroup(node.bootstrap, grp)).state === "Empty");
+    await waitFor("the group to be Empty again", async () => (await describeGroup(broker.bootstrap, grp)).state === "Empty");
 
     await admin.resetOffsets({ groupId: grp, topic: t, earliest: true });
     const r = await Member.start(grp, t);
@@ -354,52 +284,52 @@ describe("kafkajs admin: group APIs", () => {
     await sleep(1000);
     expect(r.got.length, "reset to earliest re-reads each partition once").toBe(20);
     expect(r.got.filter((x) => x.offset === 0).map((x) => x.partition).sort()).toEqual([0, 1]);
-    await waitCommittedAtEnd(grp, t, 2);
+    await broker.waitCommittedAtEnd(grp, t, 2);
     await r.stop();
   });
 
   it("OffsetDelete (raw: kafkajs has no deleteTopicOffsets) refuses a subscribed topic and deletes on an empty group", async () => {
     const og = "kjs-offdel-group";
     const ot = "kjs-offdel";
-    await createTopic(node.bootstrap, ot, 2);
-    await produceEach(node.bootstrap, ot, 2, 4, "o");
+    await createTopic(broker.bootstrap, ot, 2);
+    await produceEach(broker.bootstrap, ot, 2, 4, "o");
     const m = await Member.start(og, ot);
     await waitFor("8 messages consumed", () => m.got.length >= 8);
-    await waitCommittedAtEnd(og, ot, 2);
+    await broker.waitCommittedAtEnd(og, ot, 2);
     const offsetDelete = (groupId: string) =>
-      withWire(node.bootstrap, (c, v) => c.request(47, pickVersion(v, 47, 0), { groupId, topics: [{ name: ot, partitions: [{ partitionIndex: 0 }] }] }));
+      withWire(broker.bootstrap, (c, v) => c.request(47, pickVersion(v, 47, 0), { groupId, topics: [{ name: ot, partitions: [{ partitionIndex: 0 }] }] }));
     const whileStable = await offsetDelete(og);
     expect(whileStable.errorCode, "top-level error while the group consumes the topic").toBe(0);
     expect(whileStable.topics[0]?.partitions[0]?.errorCode, "GROUP_SUBSCRIBED_TO_TOPIC (86)").toBe(86);
     expect((await offsetDelete("kjs-no-such-group")).errorCode, "GROUP_ID_NOT_FOUND (69)").toBe(69);
     await m.stop();
-    await waitFor("the group to be Empty", async () => (await describeGroup(node.bootstrap, og)).state === "Empty");
+    await waitFor("the group to be Empty", async () => (await describeGroup(broker.bootstrap, og)).state === "Empty");
     const deleted = await offsetDelete(og);
     expect(deleted.errorCode).toBe(0);
     expect(deleted.topics[0]?.partitions[0]?.errorCode).toBe(0);
-    expect(await committedOffsets(node.bootstrap, og, ot, 2)).toEqual([-1, 4]);
+    expect(await committedOffsets(broker.bootstrap, og, ot, 2)).toEqual([-1, 4]);
   });
 
   it("deleteGroups deletes an empty group with its offsets, and reports an unknown one", async () => {
-    await waitFor("the group to be Empty", async () => (await describeGroup(node.bootstrap, grp)).state === "Empty");
+    await waitFor("the group to be Empty", async () => (await describeGroup(broker.bootstrap, grp)).state === "Empty");
     const res = await admin.deleteGroups([grp]);
     expect(res).toEqual([expect.objectContaining({ groupId: grp, errorCode: 0 })]);
     const d = await admin.describeGroups([grp]);
     expect(d.groups[0], "a deleted group describes as Dead").toMatchObject({ groupId: grp, state: "Dead", members: [] });
     expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain(grp);
-    expect(await committedOffsets(node.bootstrap, grp, t, 2)).toEqual([-1, -1]);
+    expect(await committedOffsets(broker.bootstrap, grp, t, 2)).toEqual([-1, -1]);
     expect(await rejection(admin.deleteGroups(["kjs-never-existed"]))).toEqual(["GROUP_ID_NOT_FOUND"]);
   });
 
   it("Kafka's group errors beside a running kafkajs member (raw requests)", async () => {
     const eg = "kjs-errors-group";
     const et = "kjs-errors";
-    await createTopic(node.bootstrap, et, 1);
+    await createTopic(broker.bootstrap, et, 1);
     const m = await Member.start(eg, et);
-    await waitForStableSplit(node.bootstrap, eg, et, 1, 1);
-    await withWire(node.bootstrap, async (c, v) => {
+    await broker.stable(eg, et, 1, 1);
+    await withWire(broker.bootstrap, async (c, v) => {
       const fc = await c.request(10, pickVersion(v, 10, 3), { key: eg, keyType: 0 });
-      expect(fc, "FindCoordinator names this node").toMatchObject({ errorCode: 0, nodeId: 0, host: "127.0.0.1", port: node.port });
+      expect(fc, "FindCoordinator names this node").toMatchObject({ errorCode: 0, nodeId: 0, host: "127.0.0.1", port: broker.node.port });
       const join = (over: Record<string, unknown>) =>
         c.request(11, pickVersion(v, 11, 7), {
           groupId: eg,
@@ -436,14 +366,13 @@ describe("kafkajs admin: group APIs", () => {
       expect(hb2.errorCode, "Heartbeat from a stranger: UNKNOWN_MEMBER_ID (25)").toBe(25);
     });
     // None of that disturbed the member: still Stable with it alone.
-    const g = await describeGroup(node.bootstrap, eg);
+    const g = await describeGroup(broker.bootstrap, eg);
     expect(g.state).toBe("Stable");
     expect(g.members.map((x) => x.memberId)).toEqual([m.memberId]);
     await m.stop();
   });
 
   it("the broker is still alive and logged no internal errors", () => {
-    expect(node.alive, context()).toBe(true);
-    expect(brokerErrors(node.output)).toEqual([]);
+    broker.expectAliveWithoutErrors();
   });
 });

@@ -3,6 +3,7 @@
 import { CompressionTypes, ConfigResourceTypes, Kafka, logLevel, type Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BrokerNode } from "./helpers/broker-node.ts";
+import { rejection } from "./helpers/kafkajs-errors.ts";
 import { describeRun, kcat, parseKcatJson, type KcatMessage } from "./helpers/run.ts";
 
 let node: BrokerNode;
@@ -31,25 +32,6 @@ async function readAll(topic: string, partition: number): Promise<KcatMessage[]>
   const r = await kcat(node.bootstrap, ["-C", "-t", topic, "-p", String(partition), "-o", "beginning", "-e", "-J"], { timeoutMs: 20_000 });
   expect(r.code, describeRun(r)).toBe(0);
   return parseKcatJson(r.stdout);
-}
-
-/** The Kafka error type of a kafkajs error (unwrapping retries and aggregates). */
-function errorTypes(e: unknown): string[] {
-  const err = e as { type?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] };
-  if (err.errors) return err.errors.flatMap(errorTypes);
-  if (err.type) return [err.type];
-  if (err.cause) return errorTypes(err.cause);
-  if (err.originalError) return errorTypes(err.originalError);
-  return [String(e)];
-}
-
-async function rejection(p: Promise<unknown>): Promise<string[]> {
-  try {
-    await p;
-  } catch (e) {
-    return errorTypes(e);
-  }
-  return ["(resolved)"];
 }
 
 // kafkajs' ConfigSource numbering (Kafka's DescribeConfigs config_source).
@@ -308,8 +290,8 @@ describe("kafkajs admin", () => {
     await producer.disconnect();
   });
 
-  it("fetchTopicOffsets, fetchTopicOffsetsByTimestamp", async () => {
-    const topic = "kjs-offsets";
+  /** Creates a one-partition topic holding "t0".."t9", one second apart from 100 s ago; returns the first timestamp. */
+  async function createTimestamped(topic: string): Promise<number> {
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
@@ -320,6 +302,12 @@ describe("kafkajs admin", () => {
       messages: Array.from({ length: 10 }, (_, i) => ({ value: `t${i}`, timestamp: String(base + i * 1000) })),
     });
     await producer.disconnect();
+    return base;
+  }
+
+  it("fetchTopicOffsets, fetchTopicOffsetsByTimestamp", async () => {
+    const topic = "kjs-offsets";
+    const base = await createTimestamped(topic);
     // One batch whose records carry their own timestamps.
     expect((await readAll(topic, 0)).map((m) => m.ts)).toEqual(Array.from({ length: 10 }, (_, i) => base + i * 1000));
 
@@ -334,16 +322,7 @@ describe("kafkajs admin", () => {
 
   it("deleteTopicRecords moves the log start offset", async () => {
     const topic = "kjs-delete-records";
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const base = Date.now() - 100_000;
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: Array.from({ length: 10 }, (_, i) => ({ value: `t${i}`, timestamp: String(base + i * 1000) })),
-    });
-    await producer.disconnect();
+    const base = await createTimestamped(topic);
 
     // kafkajs looks the partition leaders up in its metadata cache before asking: load it.
     expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: "10", high: "10", low: "0" }]);

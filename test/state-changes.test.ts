@@ -3,24 +3,22 @@
 // details, node, epoch, at}. A group forms (Empty → PreparingRebalance → CompletingRebalance →
 // Stable), grows, shrinks when a member leaves, empties and is deleted (→ Dead), each
 // generation higher than the last.
-import { Kafka, logLevel, type Consumer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BrokerNode } from "./helpers/broker-node.ts";
+import { type Consumer, type Kafka } from "kafkajs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { groupTestBroker } from "./helpers/group-fixture.ts";
 import { brokerErrors, createTopic, readStateChanges, waitFor, waitForStableSplit, type StateChange } from "./helpers/groups.ts";
 
-let node: BrokerNode;
+const broker = groupTestBroker();
 let kafka: Kafka;
 const consumers: Consumer[] = [];
 const started = Date.now();
 
-beforeAll(async () => {
-  node = await BrokerNode.start({ "group.initial.rebalance.delay.ms": "0", "num.partitions": "1" });
-  kafka = new Kafka({ clientId: "state-changes-it", brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 15, initialRetryTime: 100, maxRetryTime: 2000 } });
+beforeAll(() => {
+  kafka = broker.kafka("state-changes-it");
 });
 
-afterAll(async () => {
+broker.onCleanup(async () => {
   for (const c of consumers) await c.disconnect().catch(() => {});
-  await node?.destroy();
 });
 
 const GROUP = "sc-group";
@@ -36,7 +34,7 @@ async function member(): Promise<Consumer> {
 }
 
 async function groupEvents(): Promise<StateChange[]> {
-  return (await readStateChanges(node.bootstrap)).filter((e) => e.machine === "group" && e.subject === GROUP);
+  return (await readStateChanges(broker.bootstrap)).filter((e) => e.machine === "group" && e.subject === GROUP);
 }
 
 const show = (es: StateChange[]) =>
@@ -54,7 +52,7 @@ async function waitStableEvent(from: number, members: number): Promise<{ events:
     },
     30_000,
   ).catch((e: Error) => {
-    throw new Error(`${e.message}\nevents so far:\n${show(events)}\n--- broker (tail) ---\n${node.output.slice(-3000)}`);
+    throw new Error(`${e.message}\nevents so far:\n${show(events)}\n${broker.context()}`);
   });
   return { events, at: at - 1 };
 }
@@ -76,9 +74,9 @@ function expectRebalanceEndingAt(events: StateChange[], stableAt: number, member
 
 describe("__state_changes: the group state machine", () => {
   it("a forming group: (Empty →) PreparingRebalance → CompletingRebalance → Stable, with generation and member count", async () => {
-    await createTopic(node.bootstrap, TOPIC, 2);
+    await createTopic(broker.bootstrap, TOPIC, 2);
     await member();
-    await waitForStableSplit(node.bootstrap, GROUP, TOPIC, 1, 2);
+    await waitForStableSplit(broker.bootstrap, GROUP, TOPIC, 1, 2);
     const { events, at } = await waitStableEvent(0, 1);
     const first = events[0]!;
     // A new group starts Empty; whether its creation is itself an event is the broker's choice.
@@ -106,7 +104,7 @@ describe("__state_changes: the group state machine", () => {
   it("a second member joins, then leaves: each is a new rebalance with a higher generation", async () => {
     const before = (await groupEvents()).length;
     const second = await member();
-    await waitForStableSplit(node.bootstrap, GROUP, TOPIC, 2, 2);
+    await waitForStableSplit(broker.bootstrap, GROUP, TOPIC, 2, 2);
     const grown = await waitStableEvent(before, 2);
     const genBefore = Number(grown.events.filter((e) => e.to === "Stable").at(0)!.details.generation);
     const gen2 = expectRebalanceEndingAt(grown.events, grown.at, 2);
@@ -114,7 +112,7 @@ describe("__state_changes: the group state machine", () => {
     expect(grown.events[grown.at - 2]!.from, show(grown.events)).toBe("Stable");
 
     await second.disconnect();
-    await waitForStableSplit(node.bootstrap, GROUP, TOPIC, 1, 2);
+    await waitForStableSplit(broker.bootstrap, GROUP, TOPIC, 1, 2);
     const shrunk = await waitStableEvent(grown.at + 1, 1);
     const gen3 = expectRebalanceEndingAt(shrunk.events, shrunk.at, 1);
     expect(gen3).toBeGreaterThan(gen2);
@@ -149,6 +147,6 @@ describe("__state_changes: the group state machine", () => {
   });
 
   it("the broker logged no internal errors", () => {
-    expect(brokerErrors(node.output)).toEqual([]);
+    expect(brokerErrors(broker.node.output)).toEqual([]);
   });
 });

@@ -8,33 +8,19 @@ and exits non-zero if any check failed. Expects a fresh broker started with num.
 APIs the installed confluent_kafka lacks (describe_cluster, delete_records, list_offsets,
 incremental_alter_configs) are skipped and listed in "skipped".
 """
-import json
 import sys
 import time
-import traceback
 
 import confluent_kafka
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions, NewTopic
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from client_checks import check, finish, section, skipped, wait_until  # noqa: E402
+
 BOOTSTRAP = sys.argv[1]
-passed, failed, skipped = [], [], []
 info = {"confluent_kafka": confluent_kafka.version()[0], "librdkafka": confluent_kafka.libversion()[0]}
 TIMEOUT = 20
-
-
-def check(name, cond, detail=""):
-    (passed if cond else failed).append(name if cond else "%s: %s" % (name, detail))
-    return cond
-
-
-def section(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001
-        failed.append("%s raised %s: %s" % (fn.__name__, type(e).__name__, e))
-        traceback.print_exc()
-    return fn
 
 
 def error_code(fn):
@@ -50,15 +36,6 @@ def expect_error(name, code, fn):
     got = error_code(fn)
     check(name, got == code, "expected %s, got %s" % (KafkaError(code).name() if code is not None else None,
                                                       KafkaError(got).name() if got is not None else None))
-
-
-def wait_until(pred, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return pred()
 
 
 def synonyms_of(entry):
@@ -349,7 +326,4 @@ def admin_delete_topics():
                  lambda: [f.result(TIMEOUT) for f in admin.delete_topics(["ck-admin"], request_timeout=TIMEOUT).values()])
 
 
-summary = {"ok": not failed, "client": "confluent_kafka", "info": info, "passed": passed, "failed": failed,
-           "skipped": skipped}
-print(json.dumps(summary))
-sys.exit(0 if not failed else 1)
+finish("confluent_kafka", info)

@@ -11,21 +11,15 @@ Prints JSON lines, flushed: {"event":"assign"|"revoke","partitions":[[topic,part
   close                 -> consumer.close() (LeaveGroup), print closed, exit 0
   commit TOPIC P OFF    -> synchronous commit of one explicit offset, print committed
 """
-import json
-import queue
 import sys
-import threading
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-BOOTSTRAP, GROUP, TOPICS = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-opts = dict(a.split("=", 1) for a in sys.argv[4:])
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from group_member_common import out, parse_args, run_member  # noqa: E402
+
+BOOTSTRAP, GROUP, TOPICS, opts = parse_args()
 commit_mode = opts.get("commit", "sync")
-
-
-def out(**o):
-    print(json.dumps(o), flush=True)
-
 
 conf = {
     "bootstrap.servers": BOOTSTRAP,
@@ -48,9 +42,12 @@ def tps(partitions):
     return sorted([p.topic, p.partition] for p in partitions)
 
 
+def offsets_of(partitions):
+    return [[p.topic, p.partition, p.offset, p.error.code() if p.error else 0] for p in partitions]
+
+
 def on_commit(err, partitions):
-    out(event="commit", ok=err is None, error=str(err) if err else None,
-        offsets=[[p.topic, p.partition, p.offset, p.error.code() if p.error else 0] for p in partitions])
+    out(event="commit", ok=err is None, error=str(err) if err else None, offsets=offsets_of(partitions))
 
 
 conf["on_commit"] = on_commit
@@ -59,40 +56,20 @@ consumer.subscribe(TOPICS,
                    on_assign=lambda c, ps: out(event="assign", partitions=tps(ps)),
                    on_revoke=lambda c, ps: out(event="revoke", partitions=tps(ps)))
 
-commands = queue.Queue()
+
+def commit(topic, partition, offset):
+    res = consumer.commit(offsets=[TopicPartition(topic, partition, offset)], asynchronous=False)
+    out(event="committed", offsets=offsets_of(res))
 
 
-def read_stdin():
-    for line in sys.stdin:
-        commands.put(line.strip())
-
-
-threading.Thread(target=read_stdin, daemon=True).start()
-out(event="started")
-
-while True:
-    try:
-        cmd = commands.get_nowait()
-    except queue.Empty:
-        cmd = None
-    if cmd == "close":
-        consumer.close()
-        out(event="closed")
-        sys.exit(0)
-    if cmd and cmd.startswith("commit "):
-        _, topic, part, off = cmd.split()
-        try:
-            res = consumer.commit(offsets=[TopicPartition(topic, int(part), int(off))], asynchronous=False)
-            out(event="committed", offsets=[[p.topic, p.partition, p.offset, p.error.code() if p.error else 0] for p in res])
-        except Exception as e:  # noqa: BLE001
-            out(event="error", where="commit", error=str(e))
+def poll():
     msg = consumer.poll(0.1)
     if msg is None:
-        continue
+        return
     if msg.error():
         if msg.error().code() != KafkaError._PARTITION_EOF:
             out(event="error", where="poll", error=str(msg.error()))
-        continue
+        return
     out(event="message", topic=msg.topic(), partition=msg.partition(), offset=msg.offset(),
         value=msg.value().decode() if msg.value() is not None else None)
     if commit_mode == "sync":
@@ -102,3 +79,6 @@ while True:
             out(event="error", where="commit", error=str(e))
     elif commit_mode == "async":
         consumer.commit(message=msg, asynchronous=True)
+
+
+run_member(consumer.close, commit, poll)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One kafka-python KafkaConsumer group member, driven by a test.
 
-Usage: groups_kafka_python_member.py BOOTSTRAP GROUP TOPIC [key=value ...]
+Usage: groups_kafka_python_member.py BOOTSTRAP GROUP TOPIC[,TOPIC...] [key=value ...]
 Options: session=6000, commit=sync|auto|none (sync: commit() after each poll batch),
 client_id=..., assignor=range|roundrobin.
 
@@ -11,10 +11,7 @@ Prints JSON lines, flushed: {"event":"assign"|"revoke","partitions":[[topic,p],.
   close               -> consumer.close() (LeaveGroup), print closed, exit 0
   commit TOPIC P OFF  -> synchronous commit of one explicit offset
 """
-import json
-import queue
 import sys
-import threading
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
@@ -22,15 +19,15 @@ from kafka.coordinator.assignors.range import RangePartitionAssignor
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from kafka.structs import OffsetAndMetadata
 
-BOOTSTRAP, GROUP, TOPIC = sys.argv[1], sys.argv[2], sys.argv[3]
-opts = dict(a.split("=", 1) for a in sys.argv[4:])
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from group_member_common import out, parse_args, run_member  # noqa: E402
+
+BOOTSTRAP, GROUP, TOPICS, opts = parse_args()
 commit_mode = opts.get("commit", "sync")
-lock = threading.Lock()
 
 
-def out(**o):
-    with lock:
-        print(json.dumps(o), flush=True)
+def describe_error(e):
+    return "%s: %s" % (type(e).__name__, e)
 
 
 class Listener(ConsumerRebalanceListener):
@@ -58,40 +55,20 @@ consumer = KafkaConsumer(
     metadata_max_age_ms=2000,
     partition_assignment_strategy=assignors.get(opts.get("assignor", "range"), [RangePartitionAssignor]),
 )
-consumer.subscribe([TOPIC], listener=Listener())
-
-commands = queue.Queue()
+consumer.subscribe(TOPICS, listener=Listener())
 
 
-def read_stdin():
-    for line in sys.stdin:
-        commands.put(line.strip())
+def commit(topic, partition, offset):
+    consumer.commit({TopicPartition(topic, partition): OffsetAndMetadata(offset, None)})
+    out(event="committed", offsets=[[topic, partition, offset]])
 
 
-threading.Thread(target=read_stdin, daemon=True).start()
-out(event="started")
-
-while True:
-    try:
-        cmd = commands.get_nowait()
-    except queue.Empty:
-        cmd = None
-    if cmd == "close":
-        consumer.close(autocommit=commit_mode == "auto")
-        out(event="closed")
-        sys.exit(0)
-    if cmd and cmd.startswith("commit "):
-        _, topic, part, off = cmd.split()
-        try:
-            consumer.commit({TopicPartition(topic, int(part)): OffsetAndMetadata(int(off), None)})
-            out(event="committed", offsets=[[topic, int(part), int(off)]])
-        except Exception as e:  # noqa: BLE001
-            out(event="error", where="commit", error="%s: %s" % (type(e).__name__, e))
+def poll():
     try:
         batches = consumer.poll(timeout_ms=100)
     except Exception as e:  # noqa: BLE001
-        out(event="error", where="poll", error="%s: %s" % (type(e).__name__, e))
-        continue
+        out(event="error", where="poll", error=describe_error(e))
+        return
     n = 0
     for tp, records in batches.items():
         for r in records:
@@ -102,4 +79,7 @@ while True:
         try:
             consumer.commit()
         except Exception as e:  # noqa: BLE001
-            out(event="error", where="commit", error="%s: %s" % (type(e).__name__, e))
+            out(event="error", where="commit", error=describe_error(e))
+
+
+run_member(lambda: consumer.close(autocommit=commit_mode == "auto"), commit, poll, describe_error)

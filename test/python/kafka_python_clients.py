@@ -5,34 +5,19 @@ Usage: kafka_python_clients.py BOOTSTRAP
 Prints one JSON summary line {"ok": ..., "passed": [...], "failed": [...], "skipped": [...]}
 and exits non-zero if any check failed. Expects a fresh broker started with num.partitions=2.
 """
-import json
 import sys
 import time
-import traceback
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka import codec as kcodec
 from kafka import errors as Errors
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewPartitions, NewTopic
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from client_checks import check, failed, finish, passed, section, skipped, wait_until  # noqa: E402
+
 BOOTSTRAP = sys.argv[1]
-passed, failed, skipped = [], [], []
 info = {}
-
-
-def check(name, cond, detail=""):
-    (passed if cond else failed).append(name if cond else "%s: %s" % (name, detail))
-    return cond
-
-
-def section(fn):
-    """Runs one section; an unexpected exception fails it without stopping the others."""
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001
-        failed.append("%s raised %s: %s" % (fn.__name__, type(e).__name__, e))
-        traceback.print_exc()
-    return fn
 
 
 def expect_raises(name, err_type, fn):
@@ -63,15 +48,6 @@ def configs_of(responses):
                     name, value, _ro, source, _sens, synonyms = e
                     out[name] = (value, source, [(s[0], s[1], s[2]) for s in synonyms])
     return out
-
-
-def wait_until(pred, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return pred()
 
 
 admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP, client_id="kp-admin", request_timeout_ms=15000)
@@ -273,6 +249,4 @@ def admin_delete_topics():
 
 
 admin.close()
-summary = {"ok": not failed, "client": "kafka-python", "info": info, "passed": passed, "failed": failed, "skipped": skipped}
-print(json.dumps(summary))
-sys.exit(0 if not failed else 1)
+finish("kafka-python", info)
