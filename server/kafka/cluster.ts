@@ -161,18 +161,23 @@ export class ClusterConnection {
 
   // ---- wire connections --------------------------------------------------------------
 
-  /** The pooled connection to one broker address. */
-  async wire(address: string): Promise<WireConnection> {
+  /**
+   * The pooled connection to one broker address. A broker answers one request at a time per
+   * connection (as Kafka does), so a long-polling Fetch gets its own `lane` and does not hold
+   * up the pages' requests behind it.
+   */
+  async wire(address: string, lane = "default"): Promise<WireConnection> {
     if (this.closed) throw new ClusterError("CLOSED", "the console is shutting down");
-    const existing = this.wires.get(address);
+    const key = `${lane} ${address}`;
+    const existing = this.wires.get(key);
     if (existing) {
       const c = await existing.catch(() => null);
       if (c?.isOpen) return c;
-      this.wires.delete(address);
+      this.wires.delete(key);
     }
     const opening = WireConnection.open(address, { timeoutMs: this.options.requestTimeoutMs ?? 15_000 });
-    this.wires.set(address, opening);
-    opening.catch(() => this.wires.delete(address));
+    this.wires.set(key, opening);
+    opening.catch(() => this.wires.delete(key));
     return opening;
   }
 
@@ -196,11 +201,11 @@ export class ClusterConnection {
   }
 
   /** A connection to one broker by node id (from the snapshot's broker list). */
-  async wireTo(nodeId: number): Promise<WireConnection> {
+  async wireTo(nodeId: number, lane = "default"): Promise<WireConnection> {
     const snap = await this.snapshot();
     const b = snap.brokers.find((x) => x.nodeId === nodeId);
     if (!b) throw new ClusterError("BROKER_NOT_AVAILABLE", `broker ${nodeId} is not in the cluster's metadata`);
-    return this.wire(`${b.host}:${b.port}`);
+    return this.wire(`${b.host}:${b.port}`, lane);
   }
 
   // ---- kafkajs ----------------------------------------------------------------------

@@ -116,7 +116,9 @@ export class ClusterWatcher {
         const p = snap.byName.get(STATE_CHANGES_TOPIC)?.partitions.find((x) => x.partition === 0);
         if (!p) throw new Error(`${STATE_CHANGES_TOPIC} has no partition 0`);
         if (p.leader < 0) throw new Error(`${STATE_CHANGES_TOPIC}-0 has no leader`);
-        const c = await this.conn.wireTo(p.leader);
+        // Its own connection: the broker answers a connection's requests in order, and this
+        // Fetch waits up to a second for new records.
+        const c = await this.conn.wireTo(p.leader, "watcher");
         const v = c.version(ApiKey.Fetch, 4, 12);
         const r: FetchResponse = await c.request(ApiKey.Fetch, v, {
           maxWaitMs: 1000,
