@@ -71,6 +71,11 @@ export async function startRuntime(config: ConsoleConfig, opts: { print?: (s: st
     const cluster = new ClusterConnection(config.clusterName, bootstrapServers(config));
     const hub = new EventHub(1000);
     const watcher = new ClusterWatcher(cluster, hub, stateChanges, { intervalMs: config.metadataIntervalMs });
+    const groups = new GroupsClient(cluster);
+    // A group appearing, changing state or going away: the cached group list is out of date.
+    hub.subscribe((events) => {
+      if (events.some((e) => e.machine === "group")) groups.invalidate();
+    });
     watcher.start();
     return {
       config,
@@ -79,7 +84,7 @@ export async function startRuntime(config: ConsoleConfig, opts: { print?: (s: st
       users,
       stateChanges,
       cluster,
-      groups: new GroupsClient(cluster),
+      groups,
       hub,
       watcher,
       sessionSecret: secret,

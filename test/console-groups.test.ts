@@ -79,6 +79,35 @@ describe("console consumer groups", () => {
     await expect(groups.delete(GROUP)).rejects.toMatchObject({ code: "NON_EMPTY_GROUP" });
   });
 
+  it("reads the lag of a page of groups at once, groups with only committed offsets (no members) included", async () => {
+    // Offsets committed without a member (generation -1), as kafka-consumer-groups does.
+    await groups.resetOffsets("memberless-a", TOPIC, { kind: "earliest" });
+    await groups.resetOffsets("memberless-b", TOPIC, { kind: "offset", offset: 4n });
+    const listed = await until("both listed", async () => {
+      const page = await groups.page({ query: "memberless-" });
+      return page.total === 2 && page;
+    });
+    expect(listed.rows.map((g) => [g.groupId, g.state])).toEqual([
+      ["memberless-a", "Empty"],
+      ["memberless-b", "Empty"],
+    ]);
+    const described = await groups.describe(["memberless-a", "memberless-b", "no-such-group"]);
+    expect(described.map((g) => [g.groupId, g.state, g.members.length])).toEqual([
+      ["memberless-a", "Empty", 0],
+      ["memberless-b", "Empty", 0],
+      ["no-such-group", "Dead", 0],
+    ]);
+    const lag = await groups.lag(described);
+    expect(lag.get("memberless-a")!.map((o) => [o.partition, o.committed, o.logEnd, o.lag, o.memberId])).toEqual([
+      [0, "0", "5", 5, null],
+      [1, "0", "5", 5, null],
+    ]);
+    expect(lag.get("memberless-b")!.map((o) => o.lag)).toEqual([1, 1]);
+    expect(lag.get("no-such-group")).toEqual([]);
+    await groups.delete("memberless-a");
+    await groups.delete("memberless-b");
+  });
+
   it("resets the offsets of an empty group (earliest, an offset, latest) and then deletes it", async () => {
     await consumer!.disconnect();
     consumer = null;

@@ -282,6 +282,38 @@ export class ClusterConnection {
     return new Map(rows.map((r) => [r.partition, { low: r.low, high: r.high }]));
   }
 
+  /**
+   * Log end offsets (ListOffsets, latest) of many partitions: one request per partition
+   * leader. Keys are "topic:partition"; partitions without a leader or with an error are left
+   * out.
+   */
+  async latestOffsets(partitions: readonly { topic: string; partition: number }[]): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    if (partitions.length === 0) return out;
+    const snap = await this.snapshot();
+    const byLeader = new Map<number, Map<string, Set<number>>>();
+    for (const { topic, partition } of partitions) {
+      const leader = snap.byName.get(topic)?.partitions.find((p) => p.partition === partition)?.leader ?? -1;
+      if (leader < 0) continue;
+      const topics = byLeader.get(leader) ?? new Map<string, Set<number>>();
+      topics.set(topic, (topics.get(topic) ?? new Set()).add(partition));
+      byLeader.set(leader, topics);
+    }
+    await Promise.all(
+      [...byLeader].map(async ([leader, topics]) => {
+        const c = await this.wireTo(leader);
+        const v = c.version(ApiKey.ListOffsets, 1, 9);
+        const r = await c.request(ApiKey.ListOffsets, v, {
+          replicaId: -1,
+          isolationLevel: 0,
+          topics: [...topics].map(([name, ps]) => ({ name, partitions: [...ps].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) })),
+        });
+        for (const t of r.topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE && p.offset >= 0n) out.set(`${t.name}:${p.partitionIndex}`, p.offset);
+      }),
+    );
+    return out;
+  }
+
   async offsetsForTimestamp(topic: string, timestamp: number): Promise<Map<number, string>> {
     const admin = await this.adminClient();
     const rows = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);

@@ -55,18 +55,34 @@ export class GroupsClient {
 
   constructor(private readonly conn: ClusterConnection) {}
 
-  /** Every group on every broker (ListGroups, with states from v4), cached for two seconds. */
+  /**
+   * Every group on every broker (ListGroups, with states from v4). A list younger than
+   * maxAgeMs is returned as is; one younger than 10 s is returned at once while a fresh one is
+   * read in the background (as the metadata snapshot is); list(0) always asks the cluster. The
+   * runtime invalidates the list whenever a group changes state.
+   */
   async list(maxAgeMs = 2000): Promise<GroupListing[]> {
-    if (this.cached && Date.now() - this.cached.at <= maxAgeMs) return this.cached.groups;
-    this.inflight ??= this.fetchList().finally(() => (this.inflight = null));
+    const age = this.cached ? Date.now() - this.cached.at : Infinity;
+    if (this.cached && age <= maxAgeMs) return this.cached.groups;
+    const generation = this.generation;
+    this.inflight ??= this.fetchList(generation).finally(() => (this.inflight = null));
+    if (this.cached && maxAgeMs > 0 && age <= 10_000) {
+      this.inflight.catch(() => {}); // the next caller sees the failure
+      return this.cached.groups;
+    }
     return this.inflight;
   }
 
+  /** Forgets the cached list (after a mutation), so the next read asks the cluster. */
   invalidate(): void {
     this.cached = null;
+    this.inflight = null;
+    this.generation++;
   }
 
-  private async fetchList(): Promise<GroupListing[]> {
+  private generation = 0;
+
+  private async fetchList(generation: number): Promise<GroupListing[]> {
     const snap = await this.conn.snapshot();
     const all = new Map<string, GroupListing>();
     await Promise.all(
@@ -79,7 +95,7 @@ export class GroupsClient {
       }),
     );
     const groups = [...all.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
-    this.cached = { at: Date.now(), groups };
+    if (generation === this.generation) this.cached = { at: Date.now(), groups };
     return groups;
   }
 
@@ -93,67 +109,189 @@ export class GroupsClient {
     return { rows: matches.slice((page - 1) * pageSize, page * pageSize), total: matches.length, page, pages, pageSize };
   }
 
+  /**
+   * DescribeGroups for many groups at once: their coordinators found with one batched
+   * FindCoordinator (v4+), then one DescribeGroups per coordinator. A group whose coordinator
+   * moved (NOT_COORDINATOR) is looked up again once.
+   */
   async describe(groupIds: string[]): Promise<GroupDescription[]> {
     if (groupIds.length === 0) return [];
-    try {
-      const admin = await this.conn.adminClient();
-      const r = await admin.describeGroups(groupIds);
-      return r.groups.map((g) => ({
-        groupId: g.groupId,
-        state: g.state,
-        protocolType: g.protocolType,
-        protocol: g.protocol,
-        errorCode: (g as { errorCode?: number }).errorCode ?? 0,
-        members: g.members.map((m) => ({
-          memberId: m.memberId,
-          clientId: m.clientId,
-          clientHost: m.clientHost,
-          assignment: decodeAssignment(g.protocolType, m.memberAssignment),
-        })),
-      }));
-    } catch (err) {
-      throw fromKafkaJs(err);
+    const out = new Map<string, GroupDescription>();
+    let pending = [...new Set(groupIds)];
+    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
+      const retry: string[] = [];
+      const byCoordinator = await this.byCoordinator(pending, out);
+      await Promise.all(
+        [...byCoordinator].map(async ([address, ids]) => {
+          const c = await this.conn.wire(address);
+          const v = c.version(ApiKey.DescribeGroups, 0, 5);
+          const r = await c.request(ApiKey.DescribeGroups, v, { groups: ids, includeAuthorizedOperations: false });
+          for (const g of r.groups) {
+            if (isCoordinatorMoved(g.errorCode) && attempt === 0) {
+              this.coordinatorCache.delete(g.groupId);
+              retry.push(g.groupId);
+              continue;
+            }
+            out.set(g.groupId, {
+              groupId: g.groupId,
+              state: g.errorCode === ErrorCode.NONE ? g.groupState : "",
+              protocolType: g.protocolType,
+              protocol: g.protocolData,
+              errorCode: g.errorCode,
+              members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment: decodeAssignment(g.protocolType, m.memberAssignment) })),
+            });
+          }
+        }),
+      );
+      pending = retry;
     }
+    return groupIds.map((id) => out.get(id) ?? failed(id, ErrorCode.NOT_COORDINATOR));
   }
 
-  /** Committed offsets with the partitions' log end offsets and the lag, per partition. */
-  async offsets(group: GroupDescription, endsCache: Map<string, Promise<Map<number, { low: string; high: string }>>> = new Map()): Promise<GroupOffset[]> {
-    let committed;
-    try {
-      const admin = await this.conn.adminClient();
-      committed = await admin.fetchOffsets({ groupId: group.groupId });
-    } catch (err) {
-      throw fromKafkaJs(err);
+  /** Committed offsets, log end offsets and lag, per partition, for one group. */
+  async offsets(group: GroupDescription): Promise<GroupOffset[]> {
+    return (await this.lag([group])).get(group.groupId) ?? [];
+  }
+
+  /**
+   * Committed offsets with the partitions' log end offsets and the lag, for several groups at
+   * once (a page of them): one OffsetFetch per coordinator (v8+ takes many groups; older
+   * brokers get one request per group) and one ListOffsets per partition leader for every
+   * partition involved. Partitions a member is assigned without a commit are listed too. A
+   * group whose offsets cannot be read is left out (for a single group, the error is thrown).
+   */
+  async lag(groups: GroupDescription[]): Promise<Map<string, GroupOffset[]>> {
+    const committed = new Map<string, { topic: string; partition: number; offset: bigint | null }[]>();
+    for (const [groupId, rows] of await this.committed(groups.map((g) => g.groupId))) {
+      if (!(rows instanceof ClusterError)) committed.set(groupId, rows);
+      else if (groups.length === 1) throw rows;
     }
-    const owner = new Map<string, string>();
-    for (const m of group.members) for (const [t, ps] of Object.entries(m.assignment ?? {})) for (const p of ps) owner.set(`${t}:${p}`, m.memberId);
-    const topics = new Set([...committed.map((t) => t.topic), ...[...owner.keys()].map((k) => k.slice(0, k.lastIndexOf(":")))]);
-    const ends = new Map<string, Map<number, { low: string; high: string }>>();
+    const wanted: { topic: string; partition: number }[] = [];
+    const owners = new Map<string, Map<string, string>>();
+    for (const g of groups) {
+      const owner = new Map<string, string>();
+      for (const m of g.members) for (const [t, ps] of Object.entries(m.assignment ?? {})) for (const p of ps) owner.set(`${t}:${p}`, m.memberId);
+      owners.set(g.groupId, owner);
+      for (const c of committed.get(g.groupId) ?? []) wanted.push({ topic: c.topic, partition: c.partition });
+      for (const k of owner.keys()) wanted.push({ topic: k.slice(0, k.lastIndexOf(":")), partition: Number(k.slice(k.lastIndexOf(":") + 1)) });
+    }
+    const ends = await this.conn.latestOffsets(wanted).catch(() => new Map<string, bigint>());
+    const out = new Map<string, GroupOffset[]>();
+    for (const g of groups) {
+      if (!committed.has(g.groupId)) continue;
+      const owner = owners.get(g.groupId)!;
+      const rows: GroupOffset[] = [];
+      const seen = new Set<string>();
+      for (const c of committed.get(g.groupId) ?? []) {
+        const key = `${c.topic}:${c.partition}`;
+        seen.add(key);
+        if (c.offset === null && !owner.has(key)) continue;
+        const end = ends.get(key);
+        rows.push({
+          topic: c.topic,
+          partition: c.partition,
+          committed: c.offset === null ? null : c.offset.toString(),
+          logEnd: end === undefined ? null : end.toString(),
+          lag: c.offset !== null && end !== undefined ? Math.max(0, Number(end - c.offset)) : null,
+          memberId: owner.get(key) ?? null,
+        });
+      }
+      for (const [key, memberId] of owner) {
+        if (seen.has(key)) continue;
+        const at = key.lastIndexOf(":");
+        const end = ends.get(key);
+        rows.push({ topic: key.slice(0, at), partition: Number(key.slice(at + 1)), committed: null, logEnd: end === undefined ? null : end.toString(), lag: null, memberId });
+      }
+      out.set(g.groupId, rows.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition)));
+    }
+    return out;
+  }
+
+  /** Every committed offset of each group (OffsetFetch for all topics). */
+  private async committed(groupIds: string[]): Promise<Map<string, { topic: string; partition: number; offset: bigint | null }[] | ClusterError>> {
+    const out = new Map<string, { topic: string; partition: number; offset: bigint | null }[] | ClusterError>();
+    if (groupIds.length === 0) return out;
+    const byCoordinator = await this.byCoordinator(groupIds, null);
     await Promise.all(
-      [...topics].map(async (t) => {
-        if (!endsCache.has(t)) endsCache.set(t, this.conn.offsets(t).catch(() => new Map()));
-        ends.set(t, await endsCache.get(t)!);
+      [...byCoordinator].map(async ([address, ids]) => {
+        const c = await this.conn.wire(address);
+        const v = c.version(ApiKey.OffsetFetch, 2, 9);
+        const take = (groupId: string, errorCode: number, topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; errorCode: number }[] }[]) => {
+          if (errorCode !== ErrorCode.NONE) {
+            if (isCoordinatorMoved(errorCode)) this.coordinatorCache.delete(groupId);
+            out.set(groupId, new ClusterError(kafkaErrorName(errorCode), `OffsetFetch for ${groupId}: ${kafkaErrorName(errorCode)}`));
+            return;
+          }
+          out.set(
+            groupId,
+            topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === ErrorCode.NONE).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset >= 0n ? p.committedOffset : null }))),
+          );
+        };
+        if (v >= 8) {
+          const r = await c.request(ApiKey.OffsetFetch, v, { groups: ids.map((groupId) => ({ groupId, memberId: null, memberEpoch: -1, topics: null })), requireStable: false });
+          for (const g of r.groups) take(g.groupId, g.errorCode, g.topics);
+        } else {
+          await Promise.all(
+            ids.map(async (groupId) => {
+              const r = await c.request(ApiKey.OffsetFetch, v, { groupId, topics: null, requireStable: false });
+              take(groupId, r.errorCode, r.topics);
+            }),
+          );
+        }
       }),
     );
-    const rows: GroupOffset[] = [];
-    const seen = new Set<string>();
-    for (const t of committed) {
-      for (const p of t.partitions) {
-        const offset = Number(p.offset) >= 0 ? p.offset : null;
-        const end = ends.get(t.topic)?.get(p.partition)?.high ?? null;
-        seen.add(`${t.topic}:${p.partition}`);
-        if (offset === null && !owner.has(`${t.topic}:${p.partition}`)) continue;
-        rows.push({ topic: t.topic, partition: p.partition, committed: offset, logEnd: end, lag: offset !== null && end !== null ? Math.max(0, Number(end) - Number(offset)) : null, memberId: owner.get(`${t.topic}:${p.partition}`) ?? null });
+    return out;
+  }
+
+  private readonly coordinatorCache = new Map<string, { address: string; at: number }>();
+
+  /**
+   * The groups by the address of their coordinator: cached for a minute (dropped when a
+   * coordinator says it no longer is one), otherwise one batched FindCoordinator (v4+) or one
+   * per group on older brokers. Groups whose coordinator cannot be found go to `failures`
+   * when given, else fail the call.
+   */
+  private async byCoordinator(groupIds: string[], failures: Map<string, GroupDescription> | null): Promise<Map<string, string[]>> {
+    const now = Date.now();
+    const missing = groupIds.filter((g) => {
+      const c = this.coordinatorCache.get(g);
+      return !c || now - c.at > 60_000;
+    });
+    if (missing.length > 0) {
+      const found = await this.conn.withAnyWire(async (c) => {
+        const v = c.version(ApiKey.FindCoordinator, 1, 6);
+        const res: { key: string; errorCode: number; errorMessage: string | null; host: string; port: number }[] = [];
+        if (v >= 4) {
+          for (let i = 0; i < missing.length; i += 1000) {
+            const r = await c.request(ApiKey.FindCoordinator, v, { keyType: 0, coordinatorKeys: missing.slice(i, i + 1000) });
+            res.push(...r.coordinators);
+          }
+        } else {
+          await Promise.all(
+            missing.map(async (key) => {
+              const r = await c.request(ApiKey.FindCoordinator, v, { key, keyType: 0 });
+              res.push({ key, errorCode: r.errorCode, errorMessage: r.errorMessage, host: r.host, port: r.port });
+            }),
+          );
+        }
+        return res;
+      });
+      for (const f of found) {
+        if (f.errorCode === ErrorCode.NONE) {
+          this.coordinatorCache.set(f.key, { address: `${f.host}:${f.port}`, at: now });
+          continue;
+        }
+        if (!failures) throw new ClusterError(kafkaErrorName(f.errorCode), `FindCoordinator for ${f.key}: ${f.errorMessage ?? kafkaErrorName(f.errorCode)}`);
+        failures.set(f.key, failed(f.key, f.errorCode));
       }
     }
-    for (const [key, memberId] of owner) {
-      if (seen.has(key)) continue;
-      const at = key.lastIndexOf(":");
-      const topic = key.slice(0, at);
-      const partition = Number(key.slice(at + 1));
-      rows.push({ topic, partition, committed: null, logEnd: ends.get(topic)?.get(partition)?.high ?? null, lag: null, memberId });
+    const out = new Map<string, string[]>();
+    for (const g of groupIds) {
+      const c = this.coordinatorCache.get(g);
+      if (!c) continue;
+      out.set(c.address, [...(out.get(c.address) ?? []), g]);
     }
-    return rows.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    return out;
   }
 
   /**
@@ -199,6 +337,7 @@ export class GroupsClient {
         throw new ClusterError(kafkaErrorName(p.errorCode), `OffsetCommit for ${rt.name}-${p.partitionIndex}: ${kafkaErrorName(p.errorCode)}`);
       }
     }
+    this.invalidate(); // a reset may have created the group
     return targets.map((x) => ({ partition: x.partition, offset: x.offset.toString() }));
   }
 
@@ -219,13 +358,19 @@ export class GroupsClient {
   }
 
   private async coordinator(groupId: string) {
-    const r = await this.conn.withAnyWire(async (c) => {
-      const v = c.version(ApiKey.FindCoordinator, 1, 3);
-      return c.request(ApiKey.FindCoordinator, v, { key: groupId, keyType: 0 });
-    });
-    if (r.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(r.errorCode), `FindCoordinator for ${groupId}: ${r.errorMessage ?? kafkaErrorName(r.errorCode)}`);
-    return this.conn.wire(`${r.host}:${r.port}`);
+    this.coordinatorCache.delete(groupId); // a mutation asks afresh
+    const [address] = [...(await this.byCoordinator([groupId], null)).keys()];
+    if (!address) throw new ClusterError("COORDINATOR_NOT_AVAILABLE", `No coordinator for ${groupId}`);
+    return this.conn.wire(address);
   }
+}
+
+function isCoordinatorMoved(code: number): boolean {
+  return code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE;
+}
+
+function failed(groupId: string, errorCode: number): GroupDescription {
+  return { groupId, state: "", protocolType: "", protocol: "", members: [], errorCode };
 }
 
 function notEmpty(what: string, g: GroupDescription): ClusterError {

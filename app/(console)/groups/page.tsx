@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Pager } from "../../../components/pager.tsx";
 import { Badge, ErrorPanel, PageTitle, buttonSecondary, input, stateTone, td, th } from "../../../components/ui.tsx";
 import { requireUser } from "../../../server/auth/session.ts";
-import type { GroupDescription, GroupOffset } from "../../../server/kafka/groups.ts";
+import type { GroupDescription } from "../../../server/kafka/groups.ts";
 import { getRuntime } from "../../../server/runtime.ts";
 
 export const metadata = { title: "Consumer groups" };
@@ -24,20 +24,18 @@ export default async function GroupsPage({ searchParams }: { searchParams: Promi
       </>
     );
   }
-  // Members and lag only for the groups on this page.
+  // Members and lag only for the groups on this page: one DescribeGroups and one OffsetFetch
+  // per coordinator, one ListOffsets per partition leader.
   const described = new Map<string, GroupDescription>();
   const lags = new Map<string, { lag: number | null; topics: string[] }>();
   let problem: string | null = null;
   try {
     for (const g of await rt.groups.describe(page.rows.map((r) => r.groupId))) described.set(g.groupId, g);
-    const ends = new Map();
-    await Promise.all(
-      [...described.values()].map(async (g) => {
-        const offsets: GroupOffset[] = await rt.groups.offsets(g, ends).catch(() => []);
-        const known = offsets.filter((o) => o.lag !== null);
-        lags.set(g.groupId, { lag: known.length > 0 ? known.reduce((n, o) => n + o.lag!, 0) : null, topics: [...new Set(offsets.map((o) => o.topic))] });
-      }),
-    );
+    const offsets = await rt.groups.lag([...described.values()]);
+    for (const [groupId, rows] of offsets) {
+      const known = rows.filter((o) => o.lag !== null);
+      lags.set(groupId, { lag: known.length > 0 ? known.reduce((n, o) => n + o.lag!, 0) : null, topics: [...new Set(rows.map((o) => o.topic))] });
+    }
   } catch (err) {
     problem = err instanceof Error ? err.message : String(err);
   }
