@@ -25,7 +25,7 @@ export function EventFeed({ initial, topic, machine, subject, limit = 100 }: { i
   return (
     <ol className="divide-y divide-slate-100 text-sm" data-testid="event-feed">
       {events.map((e) => (
-        <li key={`${e.seq}-${e.offset ?? ""}`} className="flex flex-wrap items-baseline gap-x-3 gap-y-1 py-2" data-testid="event">
+        <li key={`${e.seq}-${e.offset ?? ""}`} className="flex flex-wrap items-baseline gap-x-3 gap-y-1 py-2" data-testid="event" data-machine={e.machine} data-subject={e.subject} data-from={e.from} data-to={e.to}>
           <time className="w-20 shrink-0 font-mono text-xs text-slate-500" suppressHydrationWarning>
             {new Date(e.at).toLocaleTimeString()}
           </time>

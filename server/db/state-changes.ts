@@ -31,25 +31,68 @@ export class StateChangeStore {
     return r._max.offset === null ? null : Number(r._max.offset);
   }
 
+  /**
+   * The stored history of one cluster in a time range, newest first, filtered by machine and
+   * by text in the subject (a topic's partitions and replicas, a group, a broker id), paged.
+   */
+  async history(clusterId: string, filter: HistoryFilter = {}): Promise<HistoryPage> {
+    const where: Prisma.StateChangeWhereInput = {
+      cluster: clusterId,
+      ...(filter.machine ? { machine: filter.machine } : {}),
+      ...(filter.subject ? { subject: { contains: filter.subject, mode: "insensitive" as const } } : {}),
+      ...(filter.from || filter.to ? { at: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lte: filter.to } : {}) } } : {}),
+    };
+    const pageSize = Math.min(Math.max(filter.pageSize ?? 50, 1), 500);
+    const total = await this.prisma.stateChange.count({ where });
+    const pages = Math.max(1, Math.ceil(total / pageSize));
+    const page = Math.min(Math.max(filter.page ?? 1, 1), pages);
+    const rows = await this.prisma.stateChange.findMany({ where, orderBy: [{ at: "desc" }, { id: "desc" }], skip: (page - 1) * pageSize, take: pageSize });
+    return { rows: rows.map(toEvent), total, page, pages, pageSize };
+  }
+
   async recent(clusterId: string, filter: { machine?: string; subject?: string; limit?: number } = {}): Promise<ObservedEvent[]> {
     const rows = await this.prisma.stateChange.findMany({
       where: { cluster: clusterId, ...(filter.machine ? { machine: filter.machine } : {}), ...(filter.subject ? { subject: filter.subject } : {}) },
       orderBy: [{ at: "desc" }, { id: "desc" }],
       take: Math.min(filter.limit ?? 100, 1000),
     });
-    return rows.map((r) => ({
-      seq: Number(r.id),
-      machine: r.machine,
-      subject: r.subject,
-      from: r.from,
-      to: r.to,
-      cause: r.cause,
-      details: (r.details ?? {}) as Record<string, unknown>,
-      node: r.node,
-      epoch: r.epoch,
-      at: r.at.getTime(),
-      offset: r.offset === null ? null : Number(r.offset),
-      source: r.offset === null ? "derived" : "state-changes",
-    }));
+    return rows.map(toEvent);
   }
+}
+
+export interface HistoryFilter {
+  machine?: string | undefined;
+  subject?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+export interface HistoryPage {
+  /** `seq` is the row id here, not the live stream's sequence. */
+  rows: ObservedEvent[];
+  total: number;
+  page: number;
+  pages: number;
+  pageSize: number;
+}
+
+type Row = Awaited<ReturnType<PrismaClient["stateChange"]["findMany"]>>[number];
+
+function toEvent(r: Row): ObservedEvent {
+  return {
+    seq: Number(r.id),
+    machine: r.machine,
+    subject: r.subject,
+    from: r.from,
+    to: r.to,
+    cause: r.cause,
+    details: (r.details ?? {}) as Record<string, unknown>,
+    node: r.node,
+    epoch: r.epoch,
+    at: r.at.getTime(),
+    offset: r.offset === null ? null : Number(r.offset),
+    source: r.offset === null ? "derived" : "state-changes",
+  };
 }
