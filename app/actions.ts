@@ -4,7 +4,7 @@
 // validation, role check, audit record, cluster call, outcome.
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { changePassword, createTopic, createUser, deleteGroup, deleteTopic, deleteUser, produceMessage, resetOffsets } from "../server/actions/definitions.ts";
+import { alterBrokerConfig, changePassword, createTopic, createUser, deleteGroup, deleteTopic, deleteUser, produceMessage, resetOffsets } from "../server/actions/definitions.ts";
 import { formObject, perform } from "../server/actions/perform.ts";
 import type { ActionResult } from "../server/actions/run-action.ts";
 import { currentUser, endSession, startSession } from "../server/auth/session.ts";
@@ -47,6 +47,12 @@ export async function deleteGroupAction(_prev: FormState, form: FormData): Promi
     revalidatePath("/groups");
     redirect(`/groups?deleted=${encodeURIComponent(r.data.groupId)}`);
   }
+  return r;
+}
+
+export async function alterBrokerConfigAction(_prev: FormState, form: FormData): Promise<FormState<{ brokerId: number; name: string; value: string | null }>> {
+  const r = await perform(alterBrokerConfig, formObject(form));
+  if (r.ok) revalidatePath(`/brokers/${r.data.brokerId}`);
   return r;
 }
 

@@ -179,3 +179,48 @@ export const deleteGroup: ActionDefinition<typeof deleteGroupInput, { groupId: s
     return { groupId: i.groupId };
   },
 };
+
+export const alterBrokerConfigInput = z
+  .object({
+    brokerId: z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "Not a broker id")
+      .transform((s) => Number(s)),
+    name: z
+      .string()
+      .trim()
+      .min(1, "Enter a config name")
+      .regex(/^[A-Za-z0-9._-]+$/, "Config names are letters, digits and . _ -"),
+    op: z.enum(["set", "delete"], { message: "Choose set or remove" }),
+    value: z.string().trim().default(""),
+  })
+  .superRefine((v, ctx) => {
+    if (v.op === "set" && v.value === "") ctx.addIssue({ code: "custom", path: ["value"], message: "Enter a value (or remove the override)" });
+  });
+
+/**
+ * A dynamic broker config (IncrementalAlterConfigs on the BROKER resource): set, or removed so
+ * the static or default value applies again. Configs Kafka only changes with a restart
+ * (reported read-only by DescribeConfigs) and names the broker does not know are refused here,
+ * before the cluster is asked. Sensitive values are not written to the audit history.
+ */
+export const alterBrokerConfig: ActionDefinition<typeof alterBrokerConfigInput, { brokerId: number; name: string; value: string | null }, ActionContext> = {
+  name: "broker.alterConfig",
+  role: "admin",
+  input: alterBrokerConfigInput,
+  audit: (i) => ({ brokerId: i.brokerId, name: i.name, op: i.op, ...(i.op === "set" ? { value: /password|secret|sasl\.jaas/i.test(i.name) ? "(sensitive)" : i.value } : {}) }),
+  async run(i, ctx) {
+    const configs = await ctx.cluster.brokerConfigs(i.brokerId);
+    const current = configs.find((c) => c.name === i.name);
+    if (!current) throw new ActionRefused("UNKNOWN_CONFIG", `Broker ${i.brokerId} has no config named ${i.name}`, "name");
+    if (current.readOnly) {
+      throw new ActionRefused("READ_ONLY_CONFIG", `${i.name} is read-only: Kafka changes it only in server.properties, with a restart of broker ${i.brokerId}`, "name");
+    }
+    if (i.op === "delete" && current.source !== "dynamic broker") {
+      throw new ActionRefused("NO_OVERRIDE", `${i.name} has no dynamic override on broker ${i.brokerId} to remove (its value comes from: ${current.source})`, "name");
+    }
+    await ctx.cluster.alterBrokerConfig(i.brokerId, i.name, i.op === "set" ? i.value : null);
+    return { brokerId: i.brokerId, name: i.name, value: i.op === "set" ? i.value : null };
+  },
+};

@@ -38,6 +38,37 @@ export interface ConfigEntry {
   source: string;
 }
 
+export interface ConfigSynonym {
+  name: string;
+  value: string | null;
+  source: string;
+}
+
+/** A broker config as DescribeConfigs reports it with synonyms (v1+) and its type (v3+). */
+export interface BrokerConfigEntry extends ConfigEntry {
+  synonyms: ConfigSynonym[];
+  type: string | null;
+}
+
+export interface LogDirPartition {
+  topic: string;
+  partition: number;
+  sizeBytes: number;
+  offsetLag: number;
+  isFuture: boolean;
+}
+
+/** One log dir of a broker (DescribeLogDirs): space (v4+) and the partitions it holds. */
+export interface LogDirDetail {
+  path: string;
+  error: string | null;
+  totalBytes: number | null;
+  usableBytes: number | null;
+  /** The sum of the partition sizes reported for this dir. */
+  sizeBytes: number;
+  partitions: LogDirPartition[];
+}
+
 export interface TopicDetail {
   topic: TopicInfo;
   partitions: PartitionDetail[];
@@ -54,6 +85,12 @@ export interface FetchedMessage {
   value: string | null;
   headers: Record<string, string>;
 }
+
+/** Kafka's ConfigType values (DescribeConfigs v3+). */
+const CONFIG_TYPES = ["unknown", "boolean", "string", "int", "short", "long", "double", "list", "class", "password"];
+
+/** Kafka's ConfigResource.Type.BROKER. */
+const BROKER_RESOURCE = 4;
 
 const CONFIG_SOURCES: Record<number, string> = {
   0: "unknown",
@@ -342,18 +379,83 @@ export class ClusterConnection {
     return sizes;
   }
 
-  /** A broker's log dirs with their total and usable bytes (DescribeLogDirs v4+). */
+  /** A broker's log dirs with their total and usable bytes (DescribeLogDirs v4+), without partitions. */
   async logDirs(nodeId: number): Promise<{ path: string; error: string | null; totalBytes: number | null; usableBytes: number | null }[]> {
+    return (await this.describeLogDirs(nodeId, [])).map(({ path, error, totalBytes, usableBytes }) => ({ path, error, totalBytes, usableBytes }));
+  }
+
+  /**
+   * DescribeLogDirs on one broker: its dirs with total and usable bytes (v4+) and the size of
+   * every partition it holds (`topics` null: all of them; [] none).
+   */
+  async describeLogDirs(nodeId: number, topics: { topic: string; partitions: number[] }[] | null = null): Promise<LogDirDetail[]> {
     const c = await this.wireTo(nodeId);
     const v = c.version(ApiKey.DescribeLogDirs, 0, 4);
-    const r = await c.request(ApiKey.DescribeLogDirs, v, { topics: [] });
+    const r = await c.request(ApiKey.DescribeLogDirs, v, { topics });
     if (r.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(r.errorCode), `DescribeLogDirs on broker ${nodeId}: ${kafkaErrorName(r.errorCode)}`);
-    return r.results.map((d) => ({
-      path: d.logDir,
-      error: d.errorCode === ErrorCode.NONE ? null : kafkaErrorName(d.errorCode),
-      totalBytes: v >= 4 && d.totalBytes >= 0n ? Number(d.totalBytes) : null,
-      usableBytes: v >= 4 && d.usableBytes >= 0n ? Number(d.usableBytes) : null,
-    }));
+    return r.results.map((d) => {
+      const partitions: LogDirPartition[] = [];
+      let sizeBytes = 0;
+      for (const t of d.topics) {
+        for (const p of t.partitions) {
+          const size = Number(p.partitionSize);
+          if (!p.isFutureKey) sizeBytes += size;
+          partitions.push({ topic: t.name, partition: p.partitionIndex, sizeBytes: size, offsetLag: Number(p.offsetLag), isFuture: p.isFutureKey });
+        }
+      }
+      return {
+        path: d.logDir,
+        error: d.errorCode === ErrorCode.NONE ? null : kafkaErrorName(d.errorCode),
+        totalBytes: v >= 4 && d.totalBytes >= 0n ? Number(d.totalBytes) : null,
+        usableBytes: v >= 4 && d.usableBytes >= 0n ? Number(d.usableBytes) : null,
+        sizeBytes,
+        partitions,
+      };
+    });
+  }
+
+  /**
+   * A broker's configs (DescribeConfigs on the BROKER resource, sent to that broker as Kafka's
+   * admin client does) with each value's source and the synonyms it was resolved through.
+   */
+  async brokerConfigs(nodeId: number): Promise<BrokerConfigEntry[]> {
+    const c = await this.wireTo(nodeId);
+    const v = c.version(ApiKey.DescribeConfigs, 1, 4);
+    const r = await c.request(ApiKey.DescribeConfigs, v, { resources: [{ resourceType: BROKER_RESOURCE, resourceName: String(nodeId), configurationKeys: null }], includeSynonyms: true, includeDocumentation: false });
+    const res = r.results[0];
+    if (!res) throw new ClusterError("UNKNOWN_SERVER_ERROR", "DescribeConfigs returned no result");
+    if (res.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(res.errorCode), res.errorMessage || kafkaErrorName(res.errorCode));
+    return res.configs
+      .map((e) => ({
+        name: e.name,
+        value: e.value,
+        isDefault: e.configSource === 5,
+        readOnly: e.readOnly,
+        isSensitive: e.isSensitive,
+        source: CONFIG_SOURCES[e.configSource] ?? String(e.configSource),
+        synonyms: e.synonyms.map((s) => ({ name: s.name, value: s.value, source: CONFIG_SOURCES[s.source] ?? String(s.source) })),
+        type: v >= 3 ? (CONFIG_TYPES[e.configType] ?? null) : null,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Sets (value) or removes (null) one dynamic config of one broker: IncrementalAlterConfigs
+   * SET or DELETE on the BROKER resource "<id>", sent to that broker.
+   */
+  async alterBrokerConfig(nodeId: number, name: string, value: string | null): Promise<void> {
+    const c = await this.wireTo(nodeId);
+    const v = c.version(ApiKey.IncrementalAlterConfigs, 0, 1);
+    const r = await c.request(ApiKey.IncrementalAlterConfigs, v, {
+      validateOnly: false,
+      resources: [{ resourceType: BROKER_RESOURCE, resourceName: String(nodeId), configs: [{ name, configOperation: value === null ? 1 : 0, value }] }],
+    });
+    const res = r.responses[0];
+    if (!res) throw new ClusterError("UNKNOWN_SERVER_ERROR", "IncrementalAlterConfigs returned no result");
+    if (res.errorCode !== ErrorCode.NONE) {
+      const code = kafkaErrorName(res.errorCode);
+      throw new ClusterError(code, res.errorMessage || code, res.errorCode === ErrorCode.INVALID_CONFIG ? "value" : undefined);
+    }
   }
 
   async topicConfigs(topic: string): Promise<ConfigEntry[]> {

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { Badge, ErrorPanel, PageTitle, formatBytes, td, th } from "../../../components/ui.tsx";
 import { requireUser } from "../../../server/auth/session.ts";
 import { loadSnapshot } from "../../../server/queries/cluster.ts";
@@ -46,9 +47,11 @@ export default async function BrokersPage() {
             {s.brokers.map((b, i) => {
               const d = dirs[i]!;
               return (
-                <tr key={b.nodeId}>
+                <tr key={b.nodeId} data-testid="broker-row">
                   <td className={td}>
-                    <span className="font-mono">{b.nodeId}</span> {b.nodeId === s.controllerId ? <Badge tone="info">controller</Badge> : null}
+                    <Link href={`/brokers/${b.nodeId}`} className="font-mono text-sky-800 hover:underline" aria-label={`broker ${b.nodeId}`}>
+                      {b.nodeId}
+                    </Link> {b.nodeId === s.controllerId ? <Badge tone="info">controller</Badge> : null}
                   </td>
                   <td className={`${td} font-mono`}>
                     {b.host}:{b.port}
