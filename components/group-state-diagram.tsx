@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import type { ObservedEvent } from "../server/kafka/events.ts";
 import { EVENTS_KEY } from "./live-updates.tsx";
 
@@ -29,15 +30,24 @@ const EDGES: { from: string; to: string; d: string; label: string; lx: number; l
 
 /**
  * The group state machine with the current state lit. It starts from the state the server
- * read and follows the group's transitions as they arrive over the SSE stream.
+ * read and follows the group's transitions as they arrive over the SSE stream; `data-path`
+ * lists the transitions it has followed since the page was opened (a refresh of the server
+ * parts keeps it).
  */
 export function GroupStateDiagram({ groupId, state, renderedAt, initial }: { groupId: string; state: string; renderedAt: number; initial: ObservedEvent[] }) {
   const { data } = useQuery<ObservedEvent[]>({ queryKey: EVENTS_KEY, queryFn: () => initial, initialData: initial });
-  const latest = (data ?? []).find((e) => e.machine === "group" && e.subject === groupId && e.at >= renderedAt);
+  const [since] = useState(renderedAt);
+  const followed = (data ?? []).filter((e) => e.machine === "group" && e.subject === groupId && e.at >= since);
+  const latest = followed[0];
   const current = latest?.to ?? state;
   const lastEdge = latest ? `${latest.from}->${latest.to}` : null;
+  const path = followed
+    .slice()
+    .reverse()
+    .map((e) => `${e.from}>${e.to}`)
+    .join(" ");
   return (
-    <svg viewBox="0 0 760 260" className="w-full max-w-3xl" role="img" aria-label={`group state: ${current}`} data-testid="group-state-diagram" data-state={current}>
+    <svg viewBox="0 0 760 260" className="w-full max-w-3xl" role="img" aria-label={`group state: ${current}`} data-testid="group-state-diagram" data-state={current} data-path={path}>
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
           <path d="M0,0 L10,5 L0,10 z" fill="#64748b" />

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { EventFeed } from "../../../../components/event-feed.tsx";
 import { DeleteGroupForm, ResetOffsetsForm } from "../../../../components/group-forms.tsx";
 import { GroupStateDiagram } from "../../../../components/group-state-diagram.tsx";
+import { RefreshOnChange } from "../../../../components/refresh-on-change.tsx";
 import { Badge, Card, ErrorPanel, PageTitle, buttonSecondary, stateTone, td, th } from "../../../../components/ui.tsx";
 import { allows } from "../../../../server/auth/roles.ts";
 import { requireUser } from "../../../../server/auth/session.ts";
@@ -63,6 +64,7 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
         <dt className="text-slate-500">Total lag</dt>
         <dd data-testid="total-lag">{totalLag}</dd>
       </dl>
+      <RefreshOnChange machine="group" subject={groupId} />
       <Card title="State">
         <GroupStateDiagram groupId={groupId} state={group.state} renderedAt={renderedAt} initial={events} />
       </Card>
@@ -82,12 +84,12 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
             </thead>
             <tbody className="divide-y divide-slate-100">
               {group.members.map((m, i) => (
-                <tr key={m.memberId}>
+                <tr key={m.memberId} data-testid="member-row">
                   <td className={td}>{i + 1}</td>
                   <td className={`${td} break-all font-mono text-xs`}>{m.memberId}</td>
                   <td className={td}>{m.clientId}</td>
                   <td className={`${td} font-mono text-xs`}>{m.clientHost}</td>
-                  <td className={`${td} font-mono text-xs`}>
+                  <td className={`${td} font-mono text-xs`} data-testid="member-assignment">
                     {m.assignment === null
                       ? "(not a consumer assignment)"
                       : Object.entries(m.assignment)
