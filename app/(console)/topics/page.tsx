@@ -77,7 +77,7 @@ export default async function TopicsPage({ searchParams }: { searchParams: Promi
               </tr>
             ) : (
               result.rows.map((t) => (
-                <tr key={t.name} className="hover:bg-slate-50">
+                <tr key={t.name} className="hover:bg-slate-50" data-testid="topic-row">
                   <td className={td}>
                     <Link href={`/topics/${encodeURIComponent(t.name)}`} className="font-mono text-sky-800 hover:underline">
                       {t.name}
