@@ -229,7 +229,7 @@ export class Broker implements BrokerServices {
   private async listen(): Promise<void> {
     const producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, this.controller.brokerEpoch ?? -1n));
     const served = servedApis(this, producerIds, () => dispatcher.advertised);
-    const dispatcher = new RequestDispatcher(served, this.log);
+    const dispatcher = new RequestDispatcher(served);
     const controllerNames = new Set(this.config.list("controller.listener.names").map((n) => n.toUpperCase()));
     for (const listener of this.config.listeners()) {
       if (controllerNames.has(listener.name)) continue;

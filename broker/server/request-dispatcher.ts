@@ -1,8 +1,6 @@
-import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { APIS, type ApiKeyValue, type ApiRequest, type ApiResponse } from "../protocol/generated/apis.ts";
 import { apiVersionsFallback, decodeRequest, encodeResponse, type ApiVersionRange, type RequestHeaderInfo } from "../protocol/headers.ts";
 import { CloseConnection, type ConnectionInfo, type RequestHandler } from "../network/connection.ts";
-import type { Logger } from "../util/logger.ts";
 
 export interface RequestContext {
   header: RequestHeaderInfo;
@@ -31,10 +29,7 @@ export type ServedApis = { [K in ApiKeyValue]?: ServedApi<K> };
 export class RequestDispatcher implements RequestHandler {
   readonly advertised: readonly ApiVersionRange[];
 
-  constructor(
-    private readonly served: ServedApis,
-    private readonly log: Logger,
-  ) {
+  constructor(private readonly served: ServedApis) {
     this.advertised = (Object.keys(served) as unknown as string[])
       .map(Number)
       .sort((a, b) => a - b)
@@ -66,15 +61,5 @@ export class RequestDispatcher implements RequestHandler {
     const response = await (api.handle as ApiHandler<ApiKeyValue>)(decoded.body, ctx);
     if (response === null) return null;
     return encodeResponse(apiKey as ApiKeyValue, apiVersion, correlationId, response);
-  }
-
-  /** For handlers: an error code and message for anything thrown. */
-  static failure(err: unknown): { errorCode: number; errorMessage: string } {
-    if (err instanceof KafkaError) return { errorCode: err.code, errorMessage: err.message };
-    return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: err instanceof Error ? err.message : String(err) };
-  }
-
-  get logger(): Logger {
-    return this.log;
   }
 }
