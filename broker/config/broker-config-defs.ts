@@ -77,6 +77,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "log.cleaner.io.buffer.load.factor", type: "DOUBLE", default: "0.9" },
   { name: "transactional.id.expiration.ms", type: "INT", default: "604800000", min: 1 },
   { name: "producer.id.expiration.ms", type: "INT", default: "86400000", min: 1 },
+  { name: "producer.id.expiration.check.interval.ms", type: "INT", default: "600000", min: 1 },
   { name: "replica.lag.time.max.ms", type: "LONG", default: "30000" },
   { name: "fetch.max.bytes", type: "INT", default: "57671680", min: 0 },
 ];

@@ -46,10 +46,6 @@ export class SocketServer {
     });
   }
 
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
   /** Stops accepting and closes every connection. */
   async close(): Promise<void> {
     for (const c of this.connections) c.destroy();

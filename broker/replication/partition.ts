@@ -137,6 +137,11 @@ export class Partition {
     };
   }
 
+  /** Forgets idle idempotent producers (Kafka's producer.id.expiration.ms). */
+  expireProducers(expirationMs: number): void {
+    this.producers.expire(this.clock.now(), expirationMs);
+  }
+
   /** The high watermark is the smallest log end offset among in-sync replicas. */
   private maybeIncrementHighWatermark(): boolean {
     let hw = this.log.logEndOffset;

@@ -64,4 +64,13 @@ describe("ProducerStateManager", () => {
     appendAll(psm, batch(2 ** 31 - 2, 2, 0));
     appendAll(psm, batch(0, 1, 2));
   });
+
+  it("forgets producers idle longer than producer.id.expiration.ms, after which they may resume anywhere", () => {
+    const psm = new ProducerStateManager();
+    appendAll(psm, batch(0, 2, 0), batch(0, 1, 2, 0, 8));
+    psm.expire(1000 + 2 + 500, 1000);
+    expect(codeOf(() => psm.check(batch(9, 1, 3)))).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    psm.expire(1000 + 2 + 1001, 1000);
+    expect(psm.check(batch(9, 1, 3))).toEqual({ kind: "append" });
+  });
 });

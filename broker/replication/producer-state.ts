@@ -130,22 +130,10 @@ export class ProducerStateManager {
     entry.lastTimestamp = Math.max(entry.lastTimestamp, batch.maxTimestamp);
   }
 
-  /** Forgets batches at or above `offset` (log truncation) by dropping affected producers' tails. */
-  truncateTo(offset: number): void {
-    for (const [id, entry] of this.producers) {
-      entry.batches = entry.batches.filter((b) => b.lastOffset < offset);
-      if (entry.batches.length === 0) this.producers.delete(id);
-    }
-  }
-
   /** Producers idle longer than producer.id.expiration.ms are forgotten, as in Kafka. */
   expire(now: number, expirationMs: number): void {
     for (const [id, entry] of this.producers) {
       if (now - entry.lastTimestamp > expirationMs) this.producers.delete(id);
     }
-  }
-
-  get producerCount(): number {
-    return this.producers.size;
   }
 }

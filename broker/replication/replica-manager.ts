@@ -133,12 +133,6 @@ export class ReplicaManager {
     });
   }
 
-  /** Called when a partition's high watermark moves (followers caught up). */
-  onHighWatermarkChange(key: string): void {
-    this.producePurgatory.checkAndComplete(key);
-    this.fetchPurgatory.checkAndComplete(key);
-  }
-
   /** Reads every requested partition; waits for minBytes up to maxWaitMs (a delayed fetch). */
   fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
     return new Promise((resolve) => {

@@ -2,6 +2,7 @@ import type { BrokerConfig } from "../config/broker-config.ts";
 import { startMetadataLayer, type MetadataLayer } from "../controller/metadata-layer.ts";
 import { ConfigResourceType, parseConfigResourceKey, type MetadataImage, type TopicImage } from "../controller/metadata-image.ts";
 import { LogManager } from "../log/log-manager.ts";
+import { schedulePeriodic } from "../log/scheduler.ts";
 import { SocketServer } from "../network/socket-server.ts";
 import { initCompression } from "../protocol/records/compression.ts";
 import { findRecordByTimestamp } from "../protocol/records/record-timestamp-search.ts";
@@ -31,6 +32,7 @@ import { servedApis } from "./served-apis.ts";
  */
 export class Broker implements BrokerServices {
   private readonly servers: SocketServer[] = [];
+  private readonly stopTasks: (() => void)[] = [];
   private boundListeners: { name: string; host: string; port: number }[] = [];
 
   private constructor(
@@ -89,6 +91,17 @@ export class Broker implements BrokerServices {
       broker.forgetDeletedOffsets(delta);
     });
     await broker.listen();
+    broker.stopTasks.push(
+      schedulePeriodic(
+        clock,
+        config.int("producer.id.expiration.check.interval.ms"),
+        config.int("producer.id.expiration.check.interval.ms"),
+        () => {
+          for (const p of replicaManager.all()) p.expireProducers(config.int("producer.id.expiration.ms"));
+        },
+        (err) => log.error({ err }, "producer id expiration failed"),
+      ),
+    );
     broker.ensureInternalTopic(STATE_CHANGES_TOPIC).catch((err: unknown) =>
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot create __state_changes; state changes are kept in memory until it exists"),
     );
@@ -256,6 +269,7 @@ export class Broker implements BrokerServices {
   /** Graceful shutdown: stop serving, answer waiting requests, flush and checkpoint the logs. */
   async shutdown(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.close()));
+    for (const stop of this.stopTasks) stop();
     this.groupCoordinator.shutdown();
     this.replicaManager.shutdown();
     this.logManager.shutdown();
