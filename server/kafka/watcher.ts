@@ -69,14 +69,20 @@ export class ClusterWatcher {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    // While following __state_changes there is nothing to poll: the events say what changed.
+    if (!this.following) await this.poll();
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.intervalMs);
+  }
+
+  private async poll(): Promise<void> {
     try {
       const snap = await this.conn.snapshot(0);
       this.lastError = null;
       if (snap.byName.has(STATE_CHANGES_TOPIC)) {
         this.mode = "state-changes";
         this.previous = null;
-        if (!this.following) this.follow(snap);
-      } else if (!this.following) {
+        this.follow(snap);
+      } else {
         this.mode = "metadata-diff";
         if (this.previous) this.emit(snap.clusterId, diffSnapshots(this.previous, snap));
         this.previous = snap;
@@ -87,7 +93,6 @@ export class ClusterWatcher {
       if (message !== this.lastError) this.log(`cannot read metadata of ${this.conn.name}: ${message}`);
       this.lastError = message;
     }
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.intervalMs);
   }
 
   private emit(clusterId: string | null, events: Omit<ObservedEvent, "seq">[]): void {
@@ -99,6 +104,7 @@ export class ClusterWatcher {
   }
 
   private follow(first: ClusterSnapshot): void {
+    if (this.following) return;
     this.following = true;
     this.followerDone = this.followLoop(first)
       .catch((err: unknown) => this.log(`state-change follower stopped: ${err instanceof Error ? err.message : String(err)}`))
@@ -109,16 +115,21 @@ export class ClusterWatcher {
     const clusterId = first.clusterId ?? this.conn.name;
     let offset: bigint | null = null;
     let failures = 0;
+    // The partition's leader, looked up again only after a failure (not on every fetch).
+    let leader: number | null = null;
     while (!this.stopped) {
       try {
         if (offset === null) offset = await this.startOffset(clusterId);
-        const snap = await this.conn.snapshot(failures > 0 ? 0 : 10_000);
-        const p = snap.byName.get(STATE_CHANGES_TOPIC)?.partitions.find((x) => x.partition === 0);
-        if (!p) throw new Error(`${STATE_CHANGES_TOPIC} has no partition 0`);
-        if (p.leader < 0) throw new Error(`${STATE_CHANGES_TOPIC}-0 has no leader`);
+        if (leader === null || failures > 0) {
+          const snap = await this.conn.snapshot(failures > 0 ? 0 : 10_000);
+          const p = snap.byName.get(STATE_CHANGES_TOPIC)?.partitions.find((x) => x.partition === 0);
+          if (!p) throw new Error(`${STATE_CHANGES_TOPIC} has no partition 0`);
+          if (p.leader < 0) throw new Error(`${STATE_CHANGES_TOPIC}-0 has no leader`);
+          leader = p.leader;
+        }
         // Its own connection: the broker answers a connection's requests in order, and this
         // Fetch waits up to a second for new records.
-        const c = await this.conn.wireTo(p.leader, "watcher");
+        const c = await this.conn.wireTo(leader, "watcher");
         const v = c.version(ApiKey.Fetch, 4, 12);
         const r: FetchResponse = await c.request(ApiKey.Fetch, v, {
           maxWaitMs: 1000,
