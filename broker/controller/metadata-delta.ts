@@ -63,6 +63,14 @@ export class MetadataDelta {
     this.provenance = image.provenance;
   }
 
+  /** Each topic this delta created or changed, as it is in `next` and as it was before. */
+  *topicChanges(next: MetadataImage): Generator<{ topic: TopicImage; before: TopicImage | undefined }> {
+    for (const id of this.changedTopics.keys()) {
+      const topic = next.topicsById.get(id);
+      if (topic) yield { topic, before: this.image.topicsById.get(id) };
+    }
+  }
+
   /** Number of records replayed so far. */
   get size(): number {
     return this.records;

@@ -4,7 +4,7 @@ import { defaultFetchRequestFetchPartition, defaultFetchRequestFetchTopic } from
 import { decodeRecordBatch, iterateBatches, recordOffset, recordTimestamp } from "../../broker/protocol/records/record-batch.ts";
 import { ErrorCode } from "../../broker/protocol/errors.ts";
 import { ClusterError, createTopicErrorField, fromKafkaJs, kafkaErrorName } from "./errors.ts";
-import { buildSnapshot, type ClusterSnapshot, type TopicInfo } from "./snapshot.ts";
+import { buildSnapshot, type ClusterSnapshot, type PartitionInfo, type TopicInfo } from "./snapshot.ts";
 import { WireConnection } from "./wire.ts";
 
 export interface NewTopic {
@@ -16,13 +16,8 @@ export interface NewTopic {
   configs: Record<string, string>;
 }
 
-export interface PartitionDetail {
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas: number[];
+/** A partition as the metadata snapshot has it, with its offsets and size. */
+export interface PartitionDetail extends Omit<PartitionInfo, "errorCode"> {
   earliestOffset: string | null;
   latestOffset: string | null;
   /** Bytes on the leader's log dir (DescribeLogDirs); null when unknown. */

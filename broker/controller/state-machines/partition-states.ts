@@ -44,10 +44,7 @@ export class PartitionStates {
 
   apply(delta: MetadataDelta, image: MetadataImage): void {
     for (const gone of delta.deletedTopics.values()) this.deleteTopic(gone);
-    for (const id of delta.changedTopics.keys()) {
-      const topic = image.topicsById.get(id);
-      if (!topic) continue;
-      const before = delta.image.topicsById.get(id);
+    for (const { topic, before } of delta.topicChanges(image)) {
       for (const [i, p] of topic.partitions) this.update(topic.name, i, before !== undefined, before?.partitions.get(i), p);
     }
   }

@@ -51,10 +51,7 @@ export class ReplicaStates {
 
   apply(delta: MetadataDelta, image: MetadataImage): void {
     for (const gone of delta.deletedTopics.values()) this.deleteTopic(gone);
-    for (const id of delta.changedTopics.keys()) {
-      const topic = image.topicsById.get(id);
-      if (!topic) continue;
-      const before = delta.image.topicsById.get(id);
+    for (const { topic, before } of delta.topicChanges(image)) {
       for (const [i, p] of topic.partitions) {
         for (const b of p.replicas) this.follow(topic.name, i, b, image, "replica assigned");
         for (const b of before?.partitions.get(i)?.replicas ?? []) {
