@@ -24,10 +24,11 @@ import { APIS, ApiKey } from "../broker/protocol/generated/apis.ts";
 import type { MetadataResponse } from "../broker/protocol/generated/message/MetadataResponse.ts";
 import { Reader } from "../broker/protocol/primitives/reader.ts";
 import { Writer } from "../broker/protocol/primitives/writer.ts";
-import { ROOT, freePort, startConsole, stopConsole } from "../e2e/support/console-process.ts";
+import { ROOT, startConsole, stopConsole } from "../e2e/support/console-process.ts";
+import { freePort } from "../test/helpers/ports.ts";
 import { kafkaErrorName } from "../server/kafka/errors.ts";
 import { buildSnapshot, pageTopics } from "../server/kafka/snapshot.ts";
-import { WireConnection } from "../server/kafka/wire.ts";
+import { WireConnection } from "../broker/network/kafka-connection.ts";
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

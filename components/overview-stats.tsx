@@ -11,8 +11,9 @@ export function OverviewStats({ initial }: { initial: ClusterSummary }) {
   const s = data ?? initial;
   return (
     <div className="space-y-4">
-      <div className="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-6">
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-7">
         <Stat label="Brokers" value={s.brokers.length} testId="stat-brokers" />
+        <Stat label="Offline brokers" value={s.offlineBrokers.length} tone={s.offlineBrokers.length > 0 ? "bad" : "good"} testId="stat-offline-brokers" />
         <Stat label="Controller" value={s.controllerId >= 0 ? s.controllerId : "none"} tone={s.controllerId >= 0 ? "default" : "bad"} testId="stat-controller" />
         <Stat label="Topics" value={s.topics} testId="stat-topics" />
         <Stat label="Partitions" value={s.partitions} testId="stat-partitions" />
@@ -31,6 +32,11 @@ export function OverviewStats({ initial }: { initial: ClusterSummary }) {
               <span key={b.nodeId} className="mr-4 inline-block">
                 {b.nodeId}: {b.host}:{b.port}
                 {b.nodeId === s.controllerId ? " (controller)" : ""}
+              </span>
+            ))}
+            {s.offlineBrokers.map((id) => (
+              <span key={id} className="mr-4 inline-block text-red-700" data-testid="offline-broker">
+                {id}: offline
               </span>
             ))}
           </dd>

@@ -36,7 +36,8 @@ test("the overview shows the cluster and receives state changes live over SSE", 
   await signIn(page, "admin", ADMIN_PASSWORD());
   const cluster = await admin.describeCluster();
   await expect(page.getByTestId("cluster-id")).toHaveText(cluster.clusterId);
-  await expect(page.getByTestId("stat-brokers")).toContainText("1");
+  await expect(page.getByTestId("stat-brokers")).toContainText("3");
+  await expect(page.getByTestId("stat-offline-brokers")).toContainText("0");
   await expect(page.getByTestId("stat-controller")).toContainText(String(cluster.controller));
   await expect(page.getByTestId("stat-offline")).toContainText("0");
   // A topic created by another client: its partition's transitions arrive without a reload.
@@ -77,7 +78,14 @@ test("creating a topic: Kafka's errors appear next to the field, then it is crea
   await expect(page.getByTestId("partition-count")).toHaveText("3");
   const rows = page.getByTestId("partition-row");
   await expect(rows).toHaveCount(3);
-  for (let i = 0; i < 3; i++) await expect(rows.nth(i).getByTestId("isr")).toHaveText("[0]");
+  // Three partitions over the three brokers: one led by each, each in sync with its one replica.
+  const leaders: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const leader = (await rows.nth(i).getByTestId("leader").innerText()).trim();
+    await expect(rows.nth(i).getByTestId("isr")).toHaveText(`[${leader}]`);
+    leaders.push(leader);
+  }
+  expect(leaders.sort()).toEqual(["0", "1", "2"]);
   await expect(page.getByTestId("configs-table")).toContainText("retention.ms");
   await expect(page.getByTestId("configs-table")).toContainText("3600000");
   await shot(page, "topic-detail");

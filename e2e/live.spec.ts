@@ -88,11 +88,12 @@ test("state changes: a topic's transitions arrive live, filter by machine and su
   await page.goto("/state-changes");
   await hydrated(page);
   const before = Date.now() - 1000;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  // Its one replica on broker 1, a broker-only node: the controller reports it all the same.
+  await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [1] }] }] });
   const live = page.getByTestId("live-event");
   const ev = (subject: string, to: string) => live.and(page.locator(`[data-subject="${subject}"][data-to="${to}"]`));
   for (const to of ["NewPartition", "OnlinePartition"]) await expect(ev(`${topic}-0`, to)).toHaveCount(1);
-  for (const to of ["NewReplica", "OnlineReplica"]) await expect(ev(`${topic}-0@0`, to)).toHaveCount(1);
+  for (const to of ["NewReplica", "OnlineReplica"]) await expect(ev(`${topic}-0@1`, to)).toHaveCount(1);
   await shot(page, "state-changes");
 
   // Filter by machine: only replica transitions remain (a client-side navigation; the stream stays open).
@@ -100,7 +101,7 @@ test("state changes: a topic's transitions arrive live, filter by machine and su
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/machine=replica/);
   await expect(ev(`${topic}-0`, "OnlinePartition")).toHaveCount(0);
-  await expect(ev(`${topic}-0@0`, "OnlineReplica")).toHaveCount(1);
+  await expect(ev(`${topic}-0@1`, "OnlineReplica")).toHaveCount(1);
   expect(new Set(await live.evaluateAll((els) => els.map((e) => e.getAttribute("data-machine"))))).toEqual(new Set(["replica"]));
   await expect(page.getByTestId("live-status")).toHaveAttribute("data-status", "live");
 
@@ -130,7 +131,7 @@ test("state changes: a topic's transitions arrive live, filter by machine and su
     .poll(async () => (await page.reload(), await stored("OnlinePartition").count()), { timeout: 20_000 })
     .toBe(1);
   await expect(stored("NewPartition")).toHaveCount(1);
-  await expect(history.and(page.locator(`[data-subject="${topic}-0@0"][data-to="OnlineReplica"]`))).toHaveCount(1);
+  await expect(history.and(page.locator(`[data-subject="${topic}-0@1"][data-to="OnlineReplica"]`))).toHaveCount(1);
   await expect(page.getByTestId("history-range")).toContainText(" to ");
   await shot(page, "state-changes-history");
 
@@ -144,7 +145,8 @@ test("state changes: a topic's transitions arrive live, filter by machine and su
 
 test("broker detail: partitions led, log dirs with sizes, configs with synonyms, a dynamic config set and removed", async ({ page }) => {
   const topic = "e2e-broker-topic";
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+  // Both partitions on broker 0, whose page this test reads (the cluster has three brokers).
+  await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [0] }, { partition: 1, replicas: [0] }] }] });
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `value-${i}`.repeat(20) })) });

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the one command. Builds the console if its build is missing or older than the
- * sources, starts the embedded cluster (one node for now: `samsa cluster --nodes 1`) unless
+ * sources, starts the embedded three-node cluster (`samsa cluster --nodes 3`) unless
  * KAFKA_BROKERS names another cluster, opens the audit database (PGlite under the data dir,
  * or DATABASE_URL), applies migrations, creates the first admin (printing its password once)
  * and serves the console on http://localhost:$PORT. Ctrl-C (or SIGTERM) stops everything.
@@ -21,6 +21,7 @@ process.chdir(ROOT);
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 
 const log = (m: string) => process.stdout.write(`console: ${m}\n`);
+const EMBEDDED_NODES = 3;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -89,8 +90,11 @@ async function main(): Promise<void> {
 
 async function startEmbeddedCluster(config: ConsoleConfig): Promise<ChildProcess> {
   const dataDir = join(config.dataDir, "cluster");
-  log(`starting the embedded cluster (1 node, port ${config.embeddedKafkaPort}, data in ${dataDir})`);
-  const child = spawn(process.execPath, [join(ROOT, "bin", "samsa.js"), "cluster", "--nodes", "1", "--data-dir", dataDir, "--ports", String(config.embeddedKafkaPort)], {
+  // samsa cluster's layout: broker ports 3 apart, the controller listener right after the first.
+  const ports = Array.from({ length: EMBEDDED_NODES }, (_, i) => config.embeddedKafkaPort + 3 * i);
+  log(`starting the embedded cluster (${EMBEDDED_NODES} nodes, ports ${ports.join(",")}, data in ${dataDir})`);
+  const args = ["cluster", "--nodes", String(EMBEDDED_NODES), "--data-dir", dataDir, "--ports", ports.join(",")];
+  const child = spawn(process.execPath, [join(ROOT, "bin", "samsa.js"), ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise<void>((resolveStart, reject) => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "./helpers/broker-node.ts";
+import { clusterPorts, freePort } from "./helpers/ports.ts";
 import { kcat, run } from "./helpers/run.ts";
 
 const SAMSA = fileURLToPath(new URL("../bin/samsa.js", import.meta.url));
@@ -54,24 +54,42 @@ describe("the samsa command", () => {
     expect(readFileSync(join(dir, "logs", "meta.properties"), "utf8")).toMatch(/node\.id=7/);
   });
 
-  it("`samsa cluster --nodes 1` runs a node on the given port and stops it on SIGTERM", async () => {
+  it("`samsa cluster --nodes 3` runs a controller and two broker nodes sharing one cluster id, and stops them all on SIGTERM", async () => {
     const dir = tempDir();
-    const port = await freePort();
-    const cluster = startCommand(["cluster", "--nodes", "1", "--ports", String(port), "--advertised-host", "127.0.0.1", "--data-dir", dir], "cluster started");
+    const ports = await clusterPorts(3);
+    const args = ["cluster", "--nodes", "3", "--ports", ports.join(","), "--advertised-host", "127.0.0.1", "--data-dir", dir];
+    const cluster = startCommand(args, "cluster started");
     await cluster.started;
-    expect(cluster.output()).toContain(`bootstrap servers 127.0.0.1:${port}`);
-    const md = JSON.parse((await kcat(`127.0.0.1:${port}`, ["-L", "-J"])).stdout);
-    expect(md.brokers).toEqual([{ id: 0, name: `127.0.0.1:${port}` }]);
+    expect(cluster.output()).toContain(`bootstrap servers ${ports.map((p) => `127.0.0.1:${p}`).join(",")}`);
+    const md = JSON.parse((await kcat(`127.0.0.1:${ports[2]}`, ["-L", "-J"])).stdout);
+    expect(md.brokers).toEqual(ports.map((p, id) => ({ id, name: `127.0.0.1:${p}` })));
     cluster.child.kill("SIGTERM");
     expect(await cluster.exited).toBe(0);
-    expect(existsSync(join(dir, "node-0", "server.properties"))).toBe(true);
-    expect(existsSync(join(dir, "node-0", "logs", ".kafka_cleanshutdown"))).toBe(true);
+    const props = (id: number) => readFileSync(join(dir, `node-${id}`, "server.properties"), "utf8");
+    expect(props(0)).toMatch(/process\.roles=broker,controller/);
+    expect(props(1)).toMatch(/process\.roles=broker\n/);
+    expect(props(2)).toContain(`controller.quorum.voters=0@127.0.0.1:${ports[0]! + 1}`);
+    const clusterIds = [0, 1, 2].map((id) => /cluster\.id=(\S+)/.exec(readFileSync(join(dir, `node-${id}`, "logs", "meta.properties"), "utf8"))![1]);
+    expect(new Set(clusterIds).size).toBe(1);
+    for (const id of [0, 1, 2]) expect(existsSync(join(dir, `node-${id}`, "logs", ".kafka_cleanshutdown"))).toBe(true);
+
+    // A restart on the same data dir reuses the cluster id and finds its topics.
+    const again = startCommand(args, "cluster started");
+    await again.started;
+    const after = JSON.parse((await kcat(`127.0.0.1:${ports[1]}`, ["-L", "-J"])).stdout);
+    expect(after.brokers).toHaveLength(3);
+    expect(after.topics.map((t: { topic: string }) => t.topic)).toContain("__state_changes");
+    again.child.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
   });
 
   it("refuses what it cannot do with a clear message and a non-zero exit", async () => {
-    const multi = await run(process.execPath, [SAMSA, "cluster", "--nodes", "3", "--data-dir", tempDir()]);
-    expect(multi.code).not.toBe(0);
-    expect(multi.stderr).toMatch(/multi-node clusters need replication/);
+    const sameIds = await run(process.execPath, [SAMSA, "cluster", "--nodes", "3", "--node-ids", "1,1,2", "--data-dir", tempDir()]);
+    expect(sameIds.code).not.toBe(0);
+    expect(sameIds.stderr).toMatch(/--node-ids must be distinct/);
+    const twoVoters = await run(process.execPath, [SAMSA, "broker", "--override", "controller.quorum.voters=0@h:1,1@h:2", "--override", "node.id=0", "--override", `log.dirs=${tempDir()}`]);
+    expect(twoVoters.code).not.toBe(0);
+    expect(twoVoters.stderr).toMatch(/multi-voter quorum is not implemented yet/);
     const badConfig = await run(process.execPath, [SAMSA, "broker", "--override", "num.partitions=many", "--override", `log.dirs=${tempDir()}`]);
     expect(badConfig.code).not.toBe(0);
     expect(badConfig.stderr).toMatch(/num\.partitions/);

@@ -6,7 +6,7 @@ import { Broker } from "../server/broker.ts";
 import { LocalCluster, type LocalClusterOptions } from "../cluster/local-cluster.ts";
 
 const USAGE = `usage:
-  samsa broker --config server.properties [--override key=value ...]
+  samsa broker --config server.properties [--override key=value ...] [--cluster-id ID]
   samsa cluster --nodes N [--node-ids 0,1,2] [--ports 9092,9095,9098] [--advertised-host H]
                 [--data-dir DIR] [--override key=value ...]`;
 
@@ -14,7 +14,8 @@ async function runBroker(flags: Map<string, string[]>): Promise<void> {
   const configPath = flags.get("config")?.[0];
   const props = configPath ? parseProperties(readFileSync(configPath, "utf8")) : new Map<string, string>();
   for (const [k, v] of parseOverrides(flags.get("override") ?? [])) props.set(k, v);
-  const broker = await Broker.start(new BrokerConfig(props));
+  // Like kafka-storage format -t: new log directories get this cluster id (every node of a cluster needs the same).
+  const broker = await Broker.start(new BrokerConfig(props), { clusterId: flags.get("cluster-id")?.[0] });
   // The launcher and tests wait for this line.
   process.stdout.write(`samsa: node ${broker.nodeId} started, listening on ${broker.describeListeners()}\n`);
   let stopping = false;

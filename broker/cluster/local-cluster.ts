@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { readMetaProperties } from "../controller/meta-properties.ts";
+import { randomUuid } from "../controller/uuid.ts";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,26 +23,33 @@ interface NodeSpec {
 const SAMSA_BIN = fileURLToPath(new URL("../../bin/samsa.js", import.meta.url));
 
 /**
- * Runs N broker nodes as child processes, each with its own server.properties and data
- * directory, and stops them together. Each node's output is prefixed with its id.
+ * Runs N nodes as child processes, each with its own server.properties and data directory,
+ * and stops them together. The first node is the controller (combined mode: broker and the
+ * metadata quorum's voter, with a CONTROLLER listener on the port after its broker port);
+ * the others are broker-only nodes that follow it. All share one cluster id, kept in the
+ * data directory's meta.properties files. Each node's output is prefixed with its id.
  */
 export class LocalCluster {
   private readonly specs: NodeSpec[];
   private readonly children = new Map<number, ChildProcess>();
   private readonly host: string;
+  private readonly clusterId: string;
 
   constructor(private readonly options: LocalClusterOptions) {
     const n = options.nodes;
     if (!Number.isInteger(n) || n < 1) throw new Error(`--nodes must be a positive integer, got ${n}`);
-    if (n > 1) {
-      throw new Error("multi-node clusters need replication and the Raft quorum, which are not built yet; use --nodes 1");
-    }
     const ids = options.nodeIds ?? Array.from({ length: n }, (_, i) => i);
     const ports = options.ports ?? Array.from({ length: n }, (_, i) => 9092 + 3 * i);
     if (ids.length !== n || ports.length !== n) throw new Error(`--node-ids and --ports must list ${n} values`);
     const dataDir = resolve(options.dataDir ?? "data");
     this.host = options.advertisedHost ?? "localhost";
+    if (new Set(ids).size !== n) throw new Error(`--node-ids must be distinct, got ${ids.join(",")}`);
     this.specs = ids.map((id, i) => ({ id, port: ports[i]!, dir: join(dataDir, `node-${id}`) }));
+    this.clusterId = this.specs.map((s) => readMetaProperties(join(s.dir, "logs"))?.clusterId).find((c) => c !== undefined) ?? randomUuid();
+  }
+
+  private get controller(): NodeSpec {
+    return this.specs[0]!;
   }
 
   bootstrapServers(): string {
@@ -49,16 +58,20 @@ export class LocalCluster {
 
   private writeConfig(spec: NodeSpec): string {
     mkdirSync(spec.dir, { recursive: true });
+    const isController = spec === this.controller;
+    const controllerPort = this.controller.port + 1;
     const props = new Map<string, string>([
       ["node.id", String(spec.id)],
-      ["process.roles", "broker,controller"],
-      ["listeners", `PLAINTEXT://:${spec.port}`],
+      ["process.roles", isController ? "broker,controller" : "broker"],
+      ["listeners", isController ? `PLAINTEXT://:${spec.port},CONTROLLER://:${controllerPort}` : `PLAINTEXT://:${spec.port}`],
       ["advertised.listeners", `PLAINTEXT://${this.host}:${spec.port}`],
+      ["controller.listener.names", "CONTROLLER"],
+      ["controller.quorum.voters", `${this.controller.id}@${this.host}:${controllerPort}`],
       ["log.dirs", join(spec.dir, "logs")],
-      // Internal topics can have no more replicas than the cluster has nodes.
-      ["offsets.topic.replication.factor", String(Math.min(3, this.specs.length))],
-      ["transaction.state.log.replication.factor", String(Math.min(3, this.specs.length))],
-      ["transaction.state.log.min.isr", String(Math.min(2, this.specs.length))],
+      // Brokers do not replicate between each other yet: internal topics have one replica.
+      ["offsets.topic.replication.factor", "1"],
+      ["transaction.state.log.replication.factor", "1"],
+      ["transaction.state.log.min.isr", "1"],
       ...(this.options.overrides ?? new Map<string, string>()),
     ]);
     const file = join(spec.dir, "server.properties");
@@ -66,14 +79,16 @@ export class LocalCluster {
     return file;
   }
 
-  /** Starts every node and resolves once each has reported that it is listening. */
+  /** Starts every node and resolves once each has reported that it is listening (brokers: once unfenced). */
   async start(): Promise<void> {
-    await Promise.all(this.specs.map((spec) => this.startNode(spec)));
+    // The controller first: the other nodes register with it and follow its metadata log.
+    await this.startNode(this.controller);
+    await Promise.all(this.specs.slice(1).map((spec) => this.startNode(spec)));
   }
 
   private startNode(spec: NodeSpec): Promise<void> {
     const config = this.writeConfig(spec);
-    const child = spawn(process.execPath, [SAMSA_BIN, "broker", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [SAMSA_BIN, "broker", "--config", config, "--cluster-id", this.clusterId], { stdio: ["ignore", "pipe", "pipe"] });
     this.children.set(spec.id, child);
     const prefix = `[node ${spec.id}] `;
     child.stderr?.on("data", (d: Buffer) => process.stderr.write(prefixLines(prefix, d)));
@@ -93,18 +108,24 @@ export class LocalCluster {
     });
   }
 
-  /** SIGTERM to every node (each flushes its log), then waits for all to exit. */
+  /**
+   * SIGTERM to every node (each flushes its log): the brokers first, whose controlled
+   * shutdown needs the controller, then the controller; waits for all to exit.
+   */
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.children.values()].map(
-        (child) =>
-          new Promise<void>((done) => {
-            child.once("exit", () => done());
-            child.kill("SIGTERM");
-          }),
-      ),
-    );
+    const controller = this.controller.id;
+    await Promise.all([...this.children].filter(([id]) => id !== controller).map(([, child]) => terminate(child)));
+    const last = this.children.get(controller);
+    if (last) await terminate(last);
   }
+}
+
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((done) => {
+    child.once("exit", () => done());
+    child.kill("SIGTERM");
+  });
 }
 
 function prefixLines(prefix: string, data: Buffer): string {

@@ -2,8 +2,8 @@ import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import type { ControlContext, ControllerResult } from "./controller-result.ts";
 import type { Endpoint } from "./metadata-image.ts";
 import { metadataRecord, type MetadataRecord } from "./metadata-record-serde.ts";
-import { registerBrokerRecordVersion } from "./metadata-version.ts";
-import { electLeadersOnUnfence } from "./replication-control.ts";
+import { brokerRegistrationChangeRecordVersion, registerBrokerRecordVersion } from "./metadata-version.ts";
+import { electLeadersOnUnfence, leaderAndIsrUpdatesRemoving } from "./replication-control.ts";
 
 /**
  * Broker registration (Kafka's ClusterControlManager). A broker registers at every start
@@ -11,9 +11,10 @@ import { electLeadersOnUnfence } from "./replication-control.ts";
  * so a newer registration always has a higher epoch and requests carrying an older one
  * (producer id blocks, heartbeats) are recognisably stale.
  *
- * Kafka registers a broker fenced and unfences it once its heartbeats show it has caught up
- * with the metadata log. Samsa has no heartbeats yet, so the registration and the unfencing
- * are committed together and the broker can lead at once.
+ * A broker registers fenced and is unfenced once a heartbeat shows it has replayed the
+ * metadata log up to its own registration (Kafka's BrokerHeartbeat). A combined node's own
+ * broker registers in-process with the controller that serves it, so it cannot lag behind
+ * and is unfenced in the same commit.
  */
 export interface RegisterBrokerCommand {
   brokerId: number;
@@ -26,6 +27,8 @@ export interface RegisterBrokerCommand {
   features: readonly { name: string; minSupportedVersion: number; maxSupportedVersion: number }[];
   /** Directory ids of the broker's online log directories (meta.properties directory.id). */
   logDirs: readonly string[];
+  /** Unfence in the same commit: only for the controller's own in-process broker. */
+  unfenceAtOnce?: boolean;
 }
 
 export interface BrokerRegistrationReply {
@@ -52,6 +55,9 @@ export function registerBroker(ctx: ControlContext, cmd: RegisterBrokerCommand):
       );
     }
   }
+  const existing = image.brokers.get(cmd.brokerId);
+  // A retried registration of the same incarnation (the first reply was lost) keeps its epoch.
+  if (existing && existing.incarnationId === cmd.incarnationId) return { records: [], response: { brokerEpoch: existing.epoch } };
   const epoch = ctx.nextOffset;
   const level = image.metadataVersion() ?? 0;
   const version = registerBrokerRecordVersion(level);
@@ -72,8 +78,7 @@ export function registerBroker(ctx: ControlContext, cmd: RegisterBrokerCommand):
       },
       version,
     ),
-    metadataRecord("UnfenceBrokerRecord", { id: cmd.brokerId, epoch }),
-    ...electLeadersOnUnfence(ctx, cmd.brokerId),
+    ...(cmd.unfenceAtOnce ? [metadataRecord("UnfenceBrokerRecord", { id: cmd.brokerId, epoch }), ...electLeadersOnUnfence(ctx, cmd.brokerId)] : []),
   ];
   return { records, response: { brokerEpoch: epoch } };
 }
@@ -85,4 +90,76 @@ export function checkBrokerEpoch(ctx: ControlContext, brokerId: number, brokerEp
   if (b.epoch !== brokerEpoch) {
     throw new KafkaError(ErrorCode.STALE_BROKER_EPOCH, `Expected broker epoch ${b.epoch}, but got broker epoch ${brokerEpoch}`);
   }
+}
+
+export interface BrokerHeartbeatCommand {
+  brokerId: number;
+  brokerEpoch: bigint;
+  /** The last metadata offset the broker has applied. */
+  currentMetadataOffset: bigint;
+  wantFence: boolean;
+  wantShutDown: boolean;
+}
+
+export interface BrokerHeartbeatReply {
+  isCaughtUp: boolean;
+  isFenced: boolean;
+  shouldShutDown: boolean;
+}
+
+/**
+ * One broker heartbeat (Kafka's ReplicationControlManager.processBrokerHeartbeat and
+ * BrokerHeartbeatManager.calculateNextBrokerState): a fenced broker that has caught up with
+ * its own registration is unfenced and takes back the leaderships only it can hold; a
+ * broker asking to shut down enters controlled shutdown, handing its leaderships to other
+ * in-sync replicas in the same commit, and on its next heartbeat is fenced and told it may
+ * stop, so it can register again at once when it restarts.
+ */
+export function processBrokerHeartbeat(ctx: ControlContext, cmd: BrokerHeartbeatCommand): ControllerResult<BrokerHeartbeatReply> {
+  checkBrokerEpoch(ctx, cmd.brokerId, cmd.brokerEpoch);
+  const b = ctx.image.brokers.get(cmd.brokerId)!;
+  const isCaughtUp = cmd.currentMetadataOffset >= b.epoch;
+  const version = registrationChangeRecordVersion(ctx);
+  if (b.fenced) {
+    if (cmd.wantShutDown) return { records: [], response: { isCaughtUp, isFenced: true, shouldShutDown: true } };
+    if (cmd.wantFence || !isCaughtUp || b.inControlledShutdown) return { records: [], response: { isCaughtUp, isFenced: true, shouldShutDown: false } };
+    return {
+      records: [
+        metadataRecord("BrokerRegistrationChangeRecord", { ...registrationChange(b.id, b.epoch), fenced: -1 }, version),
+        ...electLeadersOnUnfence(ctx, b.id),
+      ],
+      response: { isCaughtUp, isFenced: false, shouldShutDown: false },
+    };
+  }
+  if (cmd.wantShutDown) {
+    // First heartbeat: enter controlled shutdown, leaderships move in the same commit. The
+    // next one finds it leading nothing: it is fenced and may stop (Kafka's SHUTDOWN_NOW).
+    if (!b.inControlledShutdown) {
+      return {
+        records: [metadataRecord("BrokerRegistrationChangeRecord", { ...registrationChange(b.id, b.epoch), inControlledShutdown: 1 }, version), ...leaderAndIsrUpdatesRemoving(ctx, b.id)],
+        response: { isCaughtUp, isFenced: false, shouldShutDown: false },
+      };
+    }
+    return { records: fenceBroker(ctx, b.id), response: { isCaughtUp, isFenced: true, shouldShutDown: true } };
+  }
+  if (cmd.wantFence) return { records: fenceBroker(ctx, b.id), response: { isCaughtUp, isFenced: true, shouldShutDown: false } };
+  return { records: [], response: { isCaughtUp, isFenced: false, shouldShutDown: false } };
+}
+
+/** Fences `brokerId` (missed heartbeats, or asked to) and moves its leaderships away. */
+export function fenceBroker(ctx: ControlContext, brokerId: number): MetadataRecord[] {
+  const b = ctx.image.brokers.get(brokerId);
+  if (!b || b.fenced) return [];
+  return [
+    metadataRecord("BrokerRegistrationChangeRecord", { ...registrationChange(b.id, b.epoch), fenced: 1 }, registrationChangeRecordVersion(ctx)),
+    ...leaderAndIsrUpdatesRemoving(ctx, brokerId),
+  ];
+}
+
+function registrationChange(brokerId: number, brokerEpoch: bigint) {
+  return { brokerId, brokerEpoch, fenced: 0, inControlledShutdown: 0, logDirs: [] as string[] };
+}
+
+function registrationChangeRecordVersion(ctx: ControlContext): number {
+  return brokerRegistrationChangeRecordVersion(ctx.image.metadataVersion() ?? 0);
 }

@@ -46,7 +46,8 @@ async function start(options: { config?: Record<string, string>; store?: MemoryR
   });
   await controller.start();
   for (let id = 1; id < (options.brokers ?? 1); id++) {
-    await controller.registerBroker({ brokerId: id, ...registration() });
+    const { brokerEpoch } = await controller.registerBroker({ brokerId: id, ...registration() });
+    await controller.brokerHeartbeat({ brokerId: id, brokerEpoch, currentMetadataOffset: brokerEpoch, wantFence: false, wantShutDown: false });
   }
   return { controller, store, dir, quorum };
 }

@@ -1,6 +1,17 @@
 import type { BrokerConfig } from "../config/broker-config.ts";
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
-import { type BrokerRegistrationReply, registerBroker, type RegisterBrokerCommand } from "./cluster-control.ts";
+import { schedulePeriodic } from "../log/scheduler.ts";
+import { type Clock, systemClock, type Timer } from "../util/clock.ts";
+import { BrokerSessions } from "./broker-sessions.ts";
+import {
+  type BrokerHeartbeatCommand,
+  type BrokerHeartbeatReply,
+  type BrokerRegistrationReply,
+  fenceBroker,
+  processBrokerHeartbeat,
+  registerBroker,
+  type RegisterBrokerCommand,
+} from "./cluster-control.ts";
 import {
   type AlterConfigsCommand,
   type AlterConfigsResource,
@@ -40,6 +51,31 @@ export interface QuorumControllerOptions {
   newUuid?: () => string;
   /** In combined mode, this node's broker registration, committed at every start. */
   registration?: Omit<RegisterBrokerCommand, "brokerId">;
+  /**
+   * The most replicas a new partition may have. The metadata logic places any number, as
+   * Kafka's does; a node whose brokers cannot copy partitions yet passes 1, so a topic that
+   * could never get a second in-sync replica is refused when it is created.
+   */
+  maxReplicationFactor?: number;
+  /** Drives broker sessions (broker.session.timeout.ms) while this controller is active. */
+  clock?: Clock & Timer;
+  /** Reports a failure of the periodic session check. */
+  onError?: (e: unknown) => void;
+}
+
+/**
+ * The commands a broker sends its controller: carried out in-process by the controller in a
+ * combined node, or over the wire by a broker-only node (remote-controller.ts).
+ */
+export interface ControllerApi {
+  createTopics(cmd: CreateTopicsCommand): Promise<CreatableTopicResult[]>;
+  deleteTopics(cmd: DeleteTopicsCommand): Promise<DeletableTopicResult[]>;
+  createPartitions(cmd: CreatePartitionsCommand): Promise<CreatePartitionsTopicResult[]>;
+  alterConfigs(cmd: AlterConfigsCommand<AlterConfigsResource>): Promise<AlterConfigsResourceResult[]>;
+  incrementalAlterConfigs(cmd: AlterConfigsCommand<IncrementalAlterConfigsResource>): Promise<AlterConfigsResourceResult[]>;
+  allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<ProducerIdsBlock>;
+  registerBroker(cmd: RegisterBrokerCommand): Promise<BrokerRegistrationReply>;
+  brokerHeartbeat(cmd: BrokerHeartbeatCommand): Promise<BrokerHeartbeatReply>;
 }
 
 export type ImageListener = (image: MetadataImage, delta: MetadataDelta) => void;
@@ -52,13 +88,14 @@ export type ImageListener = (image: MetadataImage, delta: MetadataDelta) => void
  * committed records (handleCommit), the same way on the leader, on followers (later) and
  * at start-up.
  */
-export class QuorumController implements QuorumListener {
+export class QuorumController implements QuorumListener, ControllerApi {
   readonly nodeId: number;
   private readonly quorum: MetadataQuorum;
   private readonly config: BrokerConfig;
   private readonly random: () => number;
   private readonly newUuid: () => string;
   private readonly registration: QuorumControllerOptions["registration"];
+  private readonly maxReplicationFactor: number;
   private current: MetadataImage;
   /** While loading the log at start, batches collect in one delta and publish once. */
   private loading: MetadataDelta | null;
@@ -69,6 +106,11 @@ export class QuorumController implements QuorumListener {
   private selfEpoch: bigint | null = null;
   /** A committed record that would not replay: the image no longer matches the log. */
   private fatal: unknown = null;
+  private readonly clock: Clock & Timer;
+  private readonly sessions: BrokerSessions;
+  private readonly onError: (e: unknown) => void;
+  private stopSessionChecks: (() => void) | null = null;
+  private fencing = false;
 
   constructor(options: QuorumControllerOptions) {
     this.nodeId = options.nodeId;
@@ -77,6 +119,10 @@ export class QuorumController implements QuorumListener {
     this.random = options.random ?? Math.random;
     this.newUuid = options.newUuid ?? (() => randomUuid());
     this.registration = options.registration;
+    this.maxReplicationFactor = options.maxReplicationFactor ?? Number.POSITIVE_INFINITY;
+    this.clock = options.clock ?? systemClock;
+    this.sessions = new BrokerSessions(this.clock, this.config.int("broker.session.timeout.ms"));
+    this.onError = options.onError ?? (() => undefined);
     this.current = MetadataImage.empty(options.clusterId);
     this.loading = new MetadataDelta(this.current);
   }
@@ -91,6 +137,22 @@ export class QuorumController implements QuorumListener {
     return this.selfEpoch;
   }
 
+  /** Resolves once the image satisfies `ready`, or after `timeoutMs` (whichever is first). */
+  awaitImage(ready: (image: MetadataImage) => boolean, timeoutMs: number): Promise<void> {
+    if (ready(this.current)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        unsubscribe();
+        cancel();
+        resolve();
+      };
+      const unsubscribe = this.onImage((image) => {
+        if (ready(image)) done();
+      });
+      const cancel = this.clock.schedule(timeoutMs, done);
+    });
+  }
+
   /** Called with every new image and the delta that made it; returns an unsubscribe. */
   onImage(listener: ImageListener): () => void {
     this.imageListeners.add(listener);
@@ -98,21 +160,23 @@ export class QuorumController implements QuorumListener {
   }
 
   /**
-   * Joins the quorum (replaying the committed log into the image), then on a brand-new
-   * log writes the bootstrap records (metadata.version), then registers this node.
+   * Joins the quorum (replaying the committed log into the image), then, as leader of a
+   * brand-new log, writes the bootstrap records (metadata.version), then registers this
+   * node's own broker when it has one.
    */
   async start(): Promise<void> {
     this.quorum.register(this);
     await this.quorum.start();
     this.finishLoading();
-    if (this.current.metadataVersion() === undefined) {
+    // Only the quorum's leader bootstraps; an observer learns the records from it.
+    if (this.isActive() && this.current.metadataVersion() === undefined) {
       await this.run(() => ({
         records: [metadataRecord("FeatureLevelRecord", { name: METADATA_VERSION_FEATURE, featureLevel: BOOTSTRAP_METADATA_VERSION })],
         response: undefined,
       }));
     }
     if (this.registration) {
-      this.selfEpoch = (await this.registerBroker({ ...this.registration, brokerId: this.nodeId })).brokerEpoch;
+      this.selfEpoch = (await this.registerBroker({ ...this.registration, brokerId: this.nodeId, unfenceAtOnce: true })).brokerEpoch;
     }
   }
 
@@ -140,8 +204,38 @@ export class QuorumController implements QuorumListener {
     return this.run((ctx) => incrementalAlterConfigs(ctx, cmd));
   }
 
+  /**
+   * Registers a broker. Like Kafka, a new incarnation of a broker id whose previous one is
+   * still unfenced with a live session is refused (DUPLICATE_BROKER_REGISTRATION): two
+   * processes with one id. A restarted broker retries until the old session runs out.
+   */
   registerBroker(cmd: RegisterBrokerCommand): Promise<BrokerRegistrationReply> {
-    return this.run((ctx) => registerBroker(ctx, cmd));
+    return this.run((ctx) => {
+      const existing = ctx.image.brokers.get(cmd.brokerId);
+      if (
+        cmd.brokerId !== this.nodeId &&
+        existing &&
+        existing.incarnationId !== cmd.incarnationId &&
+        !existing.fenced &&
+        this.sessions.hasValidSession(cmd.brokerId)
+      ) {
+        throw new KafkaError(
+          ErrorCode.DUPLICATE_BROKER_REGISTRATION,
+          `Another broker is registered with that broker id (${cmd.brokerId}) and its session has not expired.`,
+        );
+      }
+      const result = registerBroker(ctx, cmd);
+      this.sessions.touch(cmd.brokerId);
+      return result;
+    });
+  }
+
+  brokerHeartbeat(cmd: BrokerHeartbeatCommand): Promise<BrokerHeartbeatReply> {
+    return this.run((ctx) => {
+      const result = processBrokerHeartbeat(ctx, cmd);
+      this.sessions.touch(cmd.brokerId);
+      return result;
+    });
   }
 
   /** A block of producer ids for `brokerId` (InitProducerId); STALE_BROKER_EPOCH if its epoch is old. */
@@ -151,6 +245,8 @@ export class QuorumController implements QuorumListener {
 
   /** Waits for commands already queued, then closes the quorum. */
   async close(): Promise<void> {
+    this.stopSessionChecks?.();
+    this.stopSessionChecks = null;
     await this.tail;
     await this.quorum.close();
   }
@@ -175,6 +271,28 @@ export class QuorumController implements QuorumListener {
     // The quorum elects only after replaying the committed log: loading is over.
     this.finishLoading();
     this.leader = leader;
+    this.stopSessionChecks?.();
+    this.stopSessionChecks = null;
+    if (leader.leaderId === this.nodeId) this.startSessionChecks();
+  }
+
+  /** While active: fence every broker (other than this node) whose session ran out. */
+  private startSessionChecks(): void {
+    this.sessions.reset(this.current.brokers.keys());
+    const timeout = this.config.int("broker.session.timeout.ms");
+    const every = Math.max(10, Math.min(1000, Math.floor(timeout / 4)));
+    this.stopSessionChecks = schedulePeriodic(this.clock, every, every, () => this.fenceStaleBrokers(), this.onError);
+  }
+
+  private fenceStaleBrokers(): void {
+    if (this.fencing || !this.isActive()) return;
+    const live = [...this.current.brokers.values()].filter((b) => !b.fenced && b.id !== this.nodeId).map((b) => b.id);
+    const stale = this.sessions.expired(live);
+    if (stale.length === 0) return;
+    this.fencing = true;
+    this.run((ctx) => ({ records: stale.flatMap((id) => fenceBroker(ctx, id)), response: undefined }))
+      .catch(this.onError)
+      .finally(() => (this.fencing = false));
   }
 
   private finishLoading(): void {
@@ -218,6 +336,7 @@ export class QuorumController implements QuorumListener {
         random: this.random,
         newUuid: this.newUuid,
         nextOffset: this.quorum.endOffset(),
+        maxReplicationFactor: this.maxReplicationFactor,
       };
       const { records, response } = decide(ctx);
       if (records.length > 0) {

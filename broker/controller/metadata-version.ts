@@ -34,6 +34,12 @@ export function partitionChangeRecordVersion(level: number): number {
   return isDirectoryAssignmentSupported(level) ? 1 : 0;
 }
 
+/** BrokerRegistrationChangeRecord: v1 adds InControlledShutdown (3.3-IV3), v2 LogDirs (3.7-IV2). */
+export function brokerRegistrationChangeRecordVersion(level: number): number {
+  if (isDirectoryAssignmentSupported(level)) return 2;
+  return level >= MetadataVersion.IBP_3_3_IV3 ? 1 : 0;
+}
+
 /** v1 adds InControlledShutdown (3.3-IV3), v2 IsMigratingZkBroker (3.4-IV0), v3 LogDirs (3.7-IV2). */
 export function registerBrokerRecordVersion(level: number): number {
   if (isDirectoryAssignmentSupported(level)) return 3;

@@ -3,7 +3,7 @@ import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { defaultPartitionChangeRecord } from "../protocol/generated/metadata/PartitionChangeRecord.ts";
 import { defaultPartitionRecord } from "../protocol/generated/metadata/PartitionRecord.ts";
 import { type ApiError, type ControlContext, type ControllerResult, apiError, apiErrorOf, NO_ERROR } from "./controller-result.ts";
-import { ConfigResourceType, type MetadataImage, LeaderRecoveryState, NO_LEADER } from "./metadata-image.ts";
+import { ConfigResourceType, type MetadataImage, LeaderRecoveryState, NO_LEADER, NO_LEADER_CHANGE } from "./metadata-image.ts";
 import { type MetadataRecord, metadataRecord } from "./metadata-record-serde.ts";
 import { isDirectoryAssignmentSupported, partitionChangeRecordVersion, partitionRecordVersion } from "./metadata-version.ts";
 import { InvalidReplicationFactorError, placeReplicas, type UsableBroker } from "./replica-placer.ts";
@@ -145,6 +145,16 @@ function validateManualAssignment(image: MetadataImage, replicas: readonly numbe
   }
 }
 
+/** Refuses more replicas per partition than the node wiring allows (see QuorumControllerOptions). */
+function checkReplicationFactor(ctx: ControlContext, replicationFactor: number): void {
+  if (replicationFactor > ctx.maxReplicationFactor) {
+    fail(
+      ErrorCode.INVALID_REPLICATION_FACTOR,
+      `Replication factor ${replicationFactor} is not supported: Samsa brokers do not replicate partitions between each other yet, so a partition can have at most ${ctx.maxReplicationFactor} replica(s).`,
+    );
+  }
+}
+
 function activeReplicas(image: MetadataImage, replicas: readonly number[]): number[] {
   return replicas.filter((r) => image.isActiveBroker(r));
 }
@@ -274,6 +284,7 @@ function newPartitions(ctx: ControlContext, topic: CreatableTopic): NewPartition
         fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Found multiple manual partition assignments for partition ${a.partitionIndex}`);
       }
       validateManualAssignment(image, a.brokerIds, rf);
+      checkReplicationFactor(ctx, a.brokerIds.length);
       rf = a.brokerIds.length;
       const isr = activeReplicas(image, a.brokerIds);
       if (isr.length === 0) {
@@ -314,6 +325,7 @@ function placed(ctx: ControlContext, spec: { startPartition: number; numPartitio
     }
     throw e;
   }
+  checkReplicationFactor(ctx, spec.replicationFactor);
   return assignments.map((replicas) => {
     const isr = activeReplicas(ctx.image, replicas);
     if (isr.length === 0) {
@@ -454,6 +466,7 @@ function createPartitionsForTopic(ctx: ControlContext, t: CreatePartitionsComman
   if (t.assignments !== null) {
     parts = t.assignments.map((a, i) => {
       validateManualAssignment(image, a.brokerIds, rf);
+      checkReplicationFactor(ctx, a.brokerIds.length);
       const isr = activeReplicas(image, a.brokerIds);
       if (isr.length === 0) {
         fail(
@@ -485,6 +498,39 @@ export function electLeadersOnUnfence(ctx: ControlContext, brokerId: number): Me
       if (leader === undefined) continue;
       records.push(
         metadataRecord("PartitionChangeRecord", { ...defaultPartitionChangeRecord(), topicId: topic.id, partitionId, leader }, version),
+      );
+    }
+  }
+  return records;
+}
+
+/**
+ * The partition changes that take `brokerId` out of leadership and ISRs when it is fenced
+ * or shuts down (Kafka's generateLeaderAndIsrUpdates): it leaves every ISR it is in unless
+ * it is the last member, which Kafka keeps so the partition's last copy is known; a
+ * partition it led gets the first active ISR member in replica order, or no leader.
+ */
+export function leaderAndIsrUpdatesRemoving(ctx: ControlContext, brokerId: number): MetadataRecord[] {
+  const { image } = ctx;
+  const version = partitionChangeRecordVersion(image.metadataVersion() ?? 0);
+  const records: MetadataRecord[] = [];
+  for (const topic of image.topicsById.values()) {
+    for (const [partitionId, p] of topic.partitions) {
+      if (!p.isr.includes(brokerId) && p.leader !== brokerId) continue;
+      const shrunk = p.isr.filter((r) => r !== brokerId);
+      const isr = shrunk.length > 0 ? shrunk : p.isr;
+      let leader = p.leader;
+      if (leader === brokerId || leader === NO_LEADER) {
+        leader = p.replicas.find((r) => r !== brokerId && isr.includes(r) && image.isActiveBroker(r)) ?? NO_LEADER;
+      }
+      const isrChanged = isr.length !== p.isr.length;
+      if (!isrChanged && leader === p.leader) continue;
+      records.push(
+        metadataRecord(
+          "PartitionChangeRecord",
+          { ...defaultPartitionChangeRecord(), topicId: topic.id, partitionId, leader: leader === p.leader ? NO_LEADER_CHANGE : leader, isr: isrChanged ? [...isr] : null },
+          version,
+        ),
       );
     }
   }

@@ -81,6 +81,18 @@ export class Partition {
     this.maybeIncrementHighWatermark();
   }
 
+  /**
+   * Stops leading: the controller gave the partition to `leaderId` (-1: nobody, when this
+   * node was fenced or is shutting down and no other in-sync replica can lead). Appends are
+   * refused from now on with NOT_LEADER_OR_FOLLOWER, which clients answer by asking again.
+   */
+  resign(leaderId: number, leaderEpoch: number, partitionEpoch: number): void {
+    this.leaderId = leaderId;
+    this.leaderEpoch = leaderEpoch;
+    this.partitionEpoch = partitionEpoch;
+    this.followerEnds.clear();
+  }
+
   /** Validates, assigns offsets and appends a produce request's records as leader. */
   appendRecordsToLeader(records: Buffer, requiredAcks: number): LeaderAppendResult {
     if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.localId} is not the leader of ${this.key}`);

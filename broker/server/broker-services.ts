@@ -1,7 +1,8 @@
 import type { KafkaError } from "../protocol/errors.ts";
 import type { BrokerConfig } from "../config/broker-config.ts";
 import type { MetadataImage } from "../controller/metadata-image.ts";
-import type { QuorumController } from "../controller/controller.ts";
+import type { ControllerApi } from "../controller/controller.ts";
+import type { MetadataLogRead } from "../controller/quorum/metadata-quorum.ts";
 import type { ReplicaManager } from "../replication/replica-manager.ts";
 import type { GroupCoordinator } from "../coordinator/group-coordinator.ts";
 import type { Clock } from "../util/clock.ts";
@@ -21,7 +22,14 @@ export interface BrokerServices {
   readonly clock: Clock;
   readonly log: Logger;
   readonly replicaManager: ReplicaManager;
-  readonly controller: QuorumController;
+  /** Controller commands: carried out here on the controller node, forwarded from the others. */
+  readonly controller: ControllerApi;
+  /** The node id of the metadata quorum's leader (the active controller), null while unknown. */
+  activeControllerId(): number | null;
+  /** True on the node that runs the controller (and serves the broker-to-controller APIs). */
+  readonly isController: boolean;
+  /** Observers' fetches of `__cluster_metadata` (the controller node only; others refuse). */
+  readMetadataLog(offset: bigint, maxBytes: number, maxWaitMs: number): Promise<MetadataLogRead>;
   /** The classic group coordinator for the `__consumer_offsets` partitions this node leads. */
   readonly groupCoordinator: GroupCoordinator;
   /** The latest committed metadata image. */

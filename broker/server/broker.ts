@@ -1,5 +1,8 @@
 import type { BrokerConfig } from "../config/broker-config.ts";
-import { startMetadataLayer, type MetadataLayer } from "../controller/metadata-layer.ts";
+import { startMetadataLayer, type MetadataLayer } from "./metadata-layer.ts";
+import type { ControllerApi } from "../controller/controller.ts";
+import type { MetadataLogRead } from "../controller/quorum/metadata-quorum.ts";
+import { LeaderAppender } from "./leader-appender.ts";
 import { ConfigResourceType, parseConfigResourceKey, type MetadataImage, type TopicImage } from "../controller/metadata-image.ts";
 import { LogManager } from "../log/log-manager.ts";
 import { schedulePeriodic } from "../log/scheduler.ts";
@@ -25,10 +28,11 @@ import { RequestDispatcher } from "./request-dispatcher.ts";
 import { servedApis } from "./served-apis.ts";
 
 /**
- * One Samsa node in combined mode: the metadata layer (quorum + controller), the logs, the
- * partitions this node hosts, and the Kafka listeners. Partitions follow the metadata image:
- * every committed change is applied to the replica manager before the command that made it
- * replies, so a client that created a topic can produce to it at once.
+ * One Samsa node: the metadata layer (the controller and its quorum on the controller node,
+ * an observer of it on broker-only nodes), the logs, the partitions this node hosts, and the
+ * Kafka listeners. Partitions follow the metadata image: every committed change is applied
+ * to the replica manager as it arrives (on the controller node before the command that made
+ * it replies), so a client that created a topic can produce to it at once.
  */
 export class Broker implements BrokerServices {
   private readonly servers: SocketServer[] = [];
@@ -46,11 +50,22 @@ export class Broker implements BrokerServices {
     readonly groupCoordinator: GroupCoordinator,
   ) {}
 
-  static async start(config: BrokerConfig, clock: Clock & Timer = systemClock): Promise<Broker> {
+  private leaderAppender: LeaderAppender | null = null;
+
+  /** `clusterId` formats new log directories (a launcher shares one across its nodes). */
+  static async start(config: BrokerConfig, options: { clock?: Clock & Timer; clusterId?: string } = {}): Promise<Broker> {
+    const clock = options.clock ?? systemClock;
     const log = createLogger({ node: config.nodeId });
     await initCompression();
     const stateChanges = new StateChangePublisher(config.nodeId, clock, log);
-    const metadataLayer = await startMetadataLayer({ config, clock, logger: logAdapter(log), stateChanges: stateChanges.sink });
+    const metadataLayer = await startMetadataLayer({
+      config,
+      clock,
+      clusterId: options.clusterId,
+      log,
+      logger: logAdapter(log),
+      stateChanges: stateChanges.sink,
+    });
     const image = metadataLayer.controller.image;
     config.setDynamic(image.brokerConfigs(config.nodeId), image.brokerConfigs(""));
     const logManager = new LogManager({
@@ -111,8 +126,17 @@ export class Broker implements BrokerServices {
   get nodeId(): number {
     return this.config.nodeId;
   }
-  get controller() {
-    return this.metadataLayer.controller;
+  get controller(): ControllerApi {
+    return this.metadataLayer.commands;
+  }
+  activeControllerId(): number | null {
+    return this.metadataLayer.quorum.leaderAndEpoch().leaderId;
+  }
+  get isController(): boolean {
+    return this.metadataLayer.isController;
+  }
+  readMetadataLog(offset: bigint, maxBytes: number, maxWaitMs: number): Promise<MetadataLogRead> {
+    return this.metadataLayer.readMetadataLog(offset, maxBytes, maxWaitMs);
   }
   metadata(): MetadataImage {
     return this.metadataLayer.controller.image;
@@ -136,6 +160,9 @@ export class Broker implements BrokerServices {
         const topic = image.topic(name);
         if (topic) this.applyTopic(image, topic);
       }
+    }
+    if (!delta || [...delta.changedTopics.values()].some((t) => t.name === STATE_CHANGES_TOPIC) || delta.deletedTopics.size > 0) {
+      this.routeStateChanges(image);
     }
     for (const gone of delta?.deletedTopics.values() ?? []) {
       for (const index of gone.partitions.keys()) {
@@ -173,14 +200,36 @@ export class Broker implements BrokerServices {
       }
       const wasLeader = p.isLeader;
       if (reg.leader === this.nodeId) p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
-      if (p.isLeader && !wasLeader) this.onLeadershipChange(topic.name, index, true);
+      else if (reg.leaderEpoch > p.leaderEpoch) p.resign(reg.leader, reg.leaderEpoch, reg.partitionEpoch);
+      if (p.isLeader !== wasLeader) this.onLeadershipChange(topic.name, index, p.isLeader);
     }
   }
 
+  /**
+   * State changes from this node's machines go to `__state_changes-0` wherever it is led:
+   * appended here when this node leads it, produced to its leader otherwise. Until it has a
+   * leader they wait in the publisher.
+   */
+  private routeStateChanges(image: MetadataImage): void {
+    const leader = image.partition(STATE_CHANGES_TOPIC, 0)?.leader ?? -1;
+    if (leader < 0) return this.stateChanges.setAppender(null);
+    this.leaderAppender ??= new LeaderAppender({
+      nodeId: this.nodeId,
+      interBrokerListener: this.config.get("inter.broker.listener.name") ?? "PLAINTEXT",
+      metadata: () => this.metadata(),
+      appendLocally: async (topic, partition, batch) => {
+        if (!this.replicaManager.get(topic, partition)?.isLeader) return false;
+        await this.appendInternal(topic, partition, batch);
+        return true;
+      },
+      timeoutMs: INTERNAL_APPEND_TIMEOUT_MS,
+    });
+    const appender = this.leaderAppender;
+    this.stateChanges.setAppender((batch) => appender.append(STATE_CHANGES_TOPIC, 0, batch));
+  }
+
   private onLeadershipChange(topic: string, partition: number, leading: boolean): void {
-    if (topic === STATE_CHANGES_TOPIC) {
-      this.stateChanges.setAppender(leading ? (batch) => this.appendInternal(topic, partition, batch) : null);
-    } else if (topic === CONSUMER_OFFSETS_TOPIC) {
+    if (topic === CONSUMER_OFFSETS_TOPIC) {
       if (leading) void this.groupCoordinator.onBecomeLeader(partition);
       else this.groupCoordinator.onResign(partition);
     }
@@ -240,12 +289,12 @@ export class Broker implements BrokerServices {
   }
 
   private async listen(): Promise<void> {
-    const producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, this.controller.brokerEpoch ?? -1n));
+    const producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, this.metadataLayer.brokerEpoch()));
     const served = servedApis(this, producerIds, () => dispatcher.advertised);
     const dispatcher = new RequestDispatcher(served);
-    const controllerNames = new Set(this.config.list("controller.listener.names").map((n) => n.toUpperCase()));
+    // The controller listener (on the controller node) serves the same APIs: observers'
+    // metadata fetches, registrations and heartbeats, and forwarded admin requests.
     for (const listener of this.config.listeners()) {
-      if (controllerNames.has(listener.name)) continue;
       const server = new SocketServer(
         listener.name,
         dispatcher,
@@ -268,7 +317,10 @@ export class Broker implements BrokerServices {
 
   /** Graceful shutdown: stop serving, answer waiting requests, flush and checkpoint the logs. */
   async shutdown(): Promise<void> {
+    // Leaderships move away while this node still answers (broker-only nodes).
+    await this.metadataLayer.controlledShutdown();
     await Promise.all(this.servers.map((s) => s.close()));
+    this.leaderAppender?.close();
     for (const stop of this.stopTasks) stop();
     this.groupCoordinator.shutdown();
     this.replicaManager.shutdown();

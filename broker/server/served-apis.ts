@@ -27,6 +27,7 @@ import { offsetFetchHandler } from "./handlers/offset-fetch.ts";
 import { offsetForLeaderEpochHandler } from "./handlers/offset-for-leader-epoch.ts";
 import { produceHandler } from "./handlers/produce.ts";
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./handlers/topics.ts";
+import { allocateProducerIdsHandler, brokerHeartbeatHandler, brokerRegistrationHandler } from "./handlers/broker-to-controller.ts";
 
 /**
  * The APIs this node serves and the versions it advertises: Kafka 3.9's ranges, except
@@ -64,5 +65,12 @@ export function servedApis(services: BrokerServices, producerIds: ProducerIdMana
     44: { minVersion: 0, maxVersion: 1, handle: incrementalAlterConfigsHandler(services) },
     47: { minVersion: 0, maxVersion: 0, handle: offsetDeleteHandler(services) },
     60: { minVersion: 0, maxVersion: 1, handle: describeClusterHandler(services) },
+    ...(services.isController
+      ? {
+          62: { minVersion: 0, maxVersion: 4, handle: brokerRegistrationHandler(services) },
+          63: { minVersion: 0, maxVersion: 1, handle: brokerHeartbeatHandler(services) },
+          67: { minVersion: 0, maxVersion: 0, handle: allocateProducerIdsHandler(services) },
+        }
+      : {}),
   };
 }

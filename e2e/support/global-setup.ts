@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startConsole } from "./console-process.ts";
+import { clusterPorts, freePort } from "../../test/helpers/ports.ts";
+import { ROOT, startConsole } from "./console-process.ts";
 import { createTempPostgres } from "./postgres.ts";
 import { setState } from "./state.ts";
 
@@ -10,7 +11,9 @@ import { setState } from "./state.ts";
 export default async function globalSetup(): Promise<void> {
   const db = await createTempPostgres("samsa_e2e");
   const dataDir = mkdtempSync(join(tmpdir(), "samsa-e2e-"));
-  const [httpPort, kafkaPort] = [await freePort(), await freePort()];
+  const httpPort = await freePort();
+  // The console starts a three-node cluster laid out from this port.
+  const [kafkaPort] = await clusterPorts(3);
   const adminPassword = randomBytes(12).toString("base64url");
   const { child, output } = await startConsole({
     PORT: String(httpPort),
@@ -21,8 +24,12 @@ export default async function globalSetup(): Promise<void> {
     SAMSA_METADATA_INTERVAL_MS: "1000",
   });
   setState({ pid: child.pid!, dataDir, databaseName: db.name, databaseUrl: db.url });
-  // Keep the output for a failing run.
-  child.stdout?.on("data", () => {});
+  // The console's and its cluster's output, kept as a test artifact for a failing run.
+  mkdirSync(join(ROOT, "test-results"), { recursive: true });
+  const log = createWriteStream(join(ROOT, "test-results", "console-output.log"));
+  log.write(output());
+  child.stdout?.on("data", (d: Buffer) => log.write(d));
+  child.stderr?.on("data", (d: Buffer) => log.write(d));
   process.env.SAMSA_E2E_URL = `http://localhost:${httpPort}`;
   process.env.SAMSA_E2E_KAFKA = `localhost:${kafkaPort}`;
   process.env.SAMSA_E2E_ADMIN_PASSWORD = adminPassword;

@@ -5,7 +5,7 @@ import { decodeRecordBatch, iterateBatches, recordOffset, recordTimestamp } from
 import { ErrorCode } from "../../broker/protocol/errors.ts";
 import { ClusterError, createTopicErrorField, fromKafkaJs, kafkaErrorName } from "./errors.ts";
 import { buildSnapshot, type ClusterSnapshot, type PartitionInfo, type TopicInfo } from "./snapshot.ts";
-import { WireConnection } from "./wire.ts";
+import { WireConnection } from "../../broker/network/kafka-connection.ts";
 
 export interface NewTopic {
   name: string;
@@ -207,7 +207,7 @@ export class ClusterConnection {
       if (c?.isOpen) return c;
       this.wires.delete(key);
     }
-    const opening = WireConnection.open(address, { timeoutMs: this.options.requestTimeoutMs ?? 15_000 });
+    const opening = WireConnection.open(address, { clientId: "samsa-console", timeoutMs: this.options.requestTimeoutMs ?? 15_000 });
     this.wires.set(key, opening);
     opening.catch(() => this.wires.delete(key));
     return opening;

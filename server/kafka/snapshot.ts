@@ -37,6 +37,11 @@ export interface ClusterSnapshot {
   clusterId: string | null;
   controllerId: number;
   brokers: BrokerInfo[];
+  /**
+   * Brokers that hold replicas but are missing from the metadata: stopped, crashed or fenced.
+   * Kafka lists only live brokers, so the replica lists are where a lost broker still shows.
+   */
+  offlineBrokers: number[];
   topics: TopicInfo[];
   byName: Map<string, TopicInfo>;
   totals: { topics: number; partitions: number; underReplicated: number; offline: number };
@@ -77,11 +82,15 @@ export function buildSnapshot(m: MetadataResponse, takenAt = Date.now()): Cluste
     });
   }
   topics.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const live = new Set(m.brokers.map((b) => b.nodeId));
+  const offlineBrokers = new Set<number>();
+  for (const t of topics) for (const p of t.partitions) for (const r of p.replicas) if (!live.has(r)) offlineBrokers.add(r);
   return {
     takenAt,
     clusterId: m.clusterId,
     controllerId: m.controllerId,
     brokers: m.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })).sort((a, b) => a.nodeId - b.nodeId),
+    offlineBrokers: [...offlineBrokers].sort((a, b) => a - b),
     topics,
     byName: new Map(topics.map((t) => [t.name, t])),
     totals: { topics: topics.length, partitions, underReplicated, offline },

@@ -7,6 +7,8 @@ export interface ClusterSummary {
   clusterId: string | null;
   controllerId: number;
   brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+  /** Brokers holding replicas but missing from the metadata (see ClusterSnapshot). */
+  offlineBrokers: number[];
   topics: number;
   internalTopics: number;
   partitions: number;
@@ -22,6 +24,7 @@ export function summarize(clusterName: string, s: ClusterSnapshot, mode: WatchMo
     clusterId: s.clusterId,
     controllerId: s.controllerId,
     brokers: s.brokers,
+    offlineBrokers: s.offlineBrokers,
     topics: s.totals.topics,
     internalTopics: s.topics.filter((t) => t.internal).length,
     partitions: s.totals.partitions,

@@ -1,24 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./ports.ts";
 
 const SAMSA_BIN = fileURLToPath(new URL("../../bin/samsa.js", import.meta.url));
-
-/** A free TCP port on loopback (the OS picks it; closed again before use). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * One real broker process (`samsa broker`) on a free port with its own data dir, for
@@ -34,10 +21,17 @@ export class BrokerNode {
     readonly port: number,
     readonly dataDir: string,
     private readonly overrides: Record<string, string>,
+    private readonly args: readonly string[],
+    private readonly listeners: (port: number) => string,
   ) {}
 
-  static async start(overrides: Record<string, string> = {}): Promise<BrokerNode> {
-    const node = new BrokerNode(await freePort(), mkdtempSync(join(tmpdir(), "samsa-it-")), overrides);
+  /** `args` go to `samsa broker`; `listeners` replaces the one PLAINTEXT listener on the node's port. */
+  static async start(
+    overrides: Record<string, string> = {},
+    options: { args?: readonly string[]; listeners?: (port: number) => string } = {},
+  ): Promise<BrokerNode> {
+    const listeners = options.listeners ?? ((port: number) => `PLAINTEXT://127.0.0.1:${port}`);
+    const node = new BrokerNode(await freePort(), mkdtempSync(join(tmpdir(), "samsa-it-")), overrides, options.args ?? [], listeners);
     await node.launch();
     return node;
   }
@@ -49,7 +43,7 @@ export class BrokerNode {
   async launch(): Promise<void> {
     const props: Record<string, string> = {
       "node.id": "0",
-      listeners: `PLAINTEXT://127.0.0.1:${this.port}`,
+      listeners: this.listeners(this.port),
       "log.dirs": join(this.dataDir, "logs"),
       // One node: internal topics with one replica, as Kafka's single-node quickstart config.
       "offsets.topic.replication.factor": "1",
@@ -57,7 +51,7 @@ export class BrokerNode {
       "transaction.state.log.min.isr": "1",
       ...this.overrides,
     };
-    const args = [SAMSA_BIN, "broker", ...Object.entries(props).flatMap(([k, v]) => ["--override", `${k}=${v}`])];
+    const args = [SAMSA_BIN, "broker", ...Object.entries(props).flatMap(([k, v]) => ["--override", `${k}=${v}`]), ...this.args];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     const from = this.output.length;

@@ -72,6 +72,19 @@ export default async function BrokersPage() {
                 </tr>
               );
             })}
+            {s.offlineBrokers.map((id) => (
+              <tr key={id} data-testid="broker-row" className="bg-red-50">
+                <td className={td}>
+                  <span className="font-mono">{id}</span> <Badge tone="bad">offline</Badge>
+                </td>
+                <td className={td} colSpan={2}>
+                  Not in the cluster&apos;s metadata: stopped, crashed or fenced. Its replicas are offline until it returns.
+                </td>
+                <td className={`${td} tabular-nums`}>{leaders.get(id) ?? 0}</td>
+                <td className={`${td} tabular-nums`}>{replicas.get(id) ?? 0}</td>
+                <td className={td}>–</td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </div>

@@ -5,8 +5,9 @@ import type { MetadataRecord } from "../metadata-record-serde.ts";
  * (Kafka's RaftClient). The controller appends records while it leads; every member learns
  * of records only once they are committed, through its listener, in log order. The image is
  * built from those callbacks alone, so a follower, a restarted node and the leader all
- * replay the same committed history. Today's implementation is a single voter
- * (single-voter-quorum.ts); a multi-node Raft quorum will implement the same interface.
+ * replay the same committed history. Two implementations exist: the single voter
+ * (single-voter-quorum.ts) that leads the log, and observers (observer-quorum.ts), the
+ * broker-only nodes that follow it. A multi-voter Raft quorum will implement the same interface.
  */
 
 /** A committed batch of metadata records (control batches are not delivered). */
@@ -57,4 +58,13 @@ export interface MetadataQuorum {
    */
   append(epoch: number, records: readonly MetadataRecord[]): Promise<AppendResult>;
   close(): Promise<void>;
+}
+
+/** What the metadata leader sends an observer for one fetch. */
+export interface MetadataLogRead {
+  /** Whole committed batches (possibly none). */
+  records: Buffer;
+  highWatermark: bigint;
+  leaderId: number;
+  epoch: number;
 }

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../../protocol/errors.ts";
-import { decodeRecordBatch, encodeRecordBatch, iterateBatches } from "../../protocol/records/record-batch.ts";
-import { ATTR } from "../../protocol/records/batch-header.ts";
+import { encodeRecordBatch } from "../../protocol/records/record-batch.ts";
 import type { Record as BatchRecord } from "../../protocol/records/record.ts";
-import { type Clock, systemClock } from "../../util/clock.ts";
-import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from "../metadata-record-serde.ts";
-import { ControlRecordType, controlRecordKey, controlRecordType, decodeLeaderChange, encodeLeaderChange } from "./control-records.ts";
-import type { AppendResult, CommittedBatch, LeaderAndEpoch, MetadataQuorum, QuorumListener } from "./metadata-quorum.ts";
+import { type Clock, systemClock, type Timer } from "../../util/clock.ts";
+import { encodeMetadataRecord, type MetadataRecord } from "../metadata-record-serde.ts";
+import { ControlRecordType, controlRecordKey, encodeLeaderChange } from "./control-records.ts";
+import { metadataLogBatches, readMetadataLog } from "./metadata-log-batches.ts";
+import type { AppendResult, CommittedBatch, LeaderAndEpoch, MetadataLogRead, MetadataQuorum, QuorumListener } from "./metadata-quorum.ts";
 import { readQuorumState, writeQuorumState } from "./quorum-state.ts";
 import type { RaftLogStore } from "./raft-log-store.ts";
 
@@ -22,7 +22,7 @@ export interface SingleVoterQuorumOptions {
   /** The `__cluster_metadata-0` directory; holds `quorum-state`. */
   dir: string;
   store: RaftLogStore;
-  clock?: Clock;
+  clock?: Clock & Timer;
   /** Bytes read per step while replaying the log at start. */
   readChunkBytes?: number;
 }
@@ -42,7 +42,7 @@ export class SingleVoterQuorum implements MetadataQuorum {
   readonly nodeId: number;
   private readonly dir: string;
   private readonly store: RaftLogStore;
-  private readonly clock: Clock;
+  private readonly clock: Clock & Timer;
   private readonly readChunkBytes: number;
   private readonly listeners: QuorumListener[] = [];
   private epoch = -1;
@@ -52,6 +52,7 @@ export class SingleVoterQuorum implements MetadataQuorum {
   private failure: unknown = null;
   private hw = 0n;
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly commitWaiters = new Set<{ offset: bigint; resolve: () => void }>();
 
   constructor(options: SingleVoterQuorumOptions) {
     this.nodeId = options.nodeId;
@@ -98,7 +99,7 @@ export class SingleVoterQuorum implements MetadataQuorum {
       [{ offsetDelta: 0, timestampDelta: 0, key: controlRecordKey(ControlRecordType.LEADER_CHANGE), value: leaderChange, headers: [] }],
       true,
     );
-    this.hw = this.store.logEndOffset();
+    this.advanceHighWatermark(this.store.logEndOffset());
     this.leading = true;
     for (const l of this.listeners) l.handleLeaderChange({ leaderId: this.nodeId, epoch: this.epoch });
   }
@@ -116,7 +117,7 @@ export class SingleVoterQuorum implements MetadataQuorum {
         false,
         timestamp,
       );
-      this.hw = lastOffset + 1n;
+      this.advanceHighWatermark(lastOffset + 1n);
       const batch: CommittedBatch = { baseOffset, lastOffset, epoch, appendTimestamp: timestamp, records: [...records] };
       for (const l of this.listeners) l.handleCommit(batch);
       return { baseOffset, lastOffset };
@@ -159,42 +160,61 @@ export class SingleVoterQuorum implements MetadataQuorum {
 
   /** Delivers every data batch in the log to the listeners; returns the last epoch seen. */
   private async replayLog(): Promise<number> {
-    let offset = 0n;
     let lastEpoch = -1;
-    const end = this.store.logEndOffset();
-    while (offset < end) {
-      const buf = await this.store.read(offset, this.readChunkBytes);
-      if (buf.length === 0) break;
-      let progressed = false;
-      for (const entry of iterateBatches(buf)) {
-        if (entry.partial) break;
-        const bytes = buf.subarray(entry.position, entry.position + entry.size);
-        const { header, records } = decodeRecordBatch(bytes);
-        const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
-        if (lastOffset < offset) continue;
-        progressed = true;
-        offset = lastOffset + 1n;
-        lastEpoch = Math.max(lastEpoch, header.partitionLeaderEpoch);
-        if (header.attributes & ATTR.CONTROL) {
-          for (const r of records) {
-            if (controlRecordType(r.key) === ControlRecordType.LEADER_CHANGE && r.value) decodeLeaderChange(r.value);
-          }
-          continue;
-        }
-        const batch: CommittedBatch = {
-          baseOffset: header.baseOffset,
-          lastOffset,
-          epoch: header.partitionLeaderEpoch,
-          appendTimestamp: Number(header.maxTimestamp),
-          records: records.map((r) => {
-            if (!r.value) throw new Error(`metadata record at offset ${header.baseOffset + BigInt(r.offsetDelta)} has no value`);
-            return decodeMetadataRecord(r.value);
-          }),
-        };
-        for (const l of this.listeners) l.handleCommit(batch);
-      }
-      if (!progressed) throw new Error(`metadata log made no progress reading at offset ${offset}`);
+    for await (const batch of readMetadataLog(this.store, this.readChunkBytes)) {
+      lastEpoch = Math.max(lastEpoch, batch.epoch);
+      if (batch.data) for (const l of this.listeners) l.handleCommit(batch.data);
     }
     return lastEpoch;
+  }
+
+  /**
+   * Serves an observer's fetch (a broker-only node following the log): committed batches
+   * from `offset`, about `maxBytes` of them, waiting up to `maxWaitMs` when there are none
+   * yet. Only committed data is sent, so whatever an observer stores is committed and it
+   * can replay its copy at start without asking anyone.
+   */
+  async readCommitted(offset: bigint, maxBytes: number, maxWaitMs: number): Promise<MetadataLogRead> {
+    if (!this.isLeader()) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.nodeId} does not lead the metadata log`);
+    if (offset < 0n || offset > this.hw) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `fetch offset ${offset} is outside the metadata log [0, ${this.hw}]`);
+    }
+    if (offset === this.hw && maxWaitMs > 0) await this.waitForCommit(offset, maxWaitMs);
+    const hw = this.hw;
+    const chunks: Buffer[] = [];
+    if (offset < hw) {
+      const buf = await this.store.read(offset, maxBytes);
+      for (const batch of metadataLogBatches(buf, offset)) {
+        if (batch.lastOffset >= hw) break;
+        chunks.push(batch.bytes);
+      }
+    }
+    return { records: Buffer.concat(chunks), highWatermark: hw, leaderId: this.nodeId, epoch: this.epoch };
+  }
+
+  /** Resolves once the high watermark passes `offset`, or after `maxWaitMs`. */
+  private waitForCommit(offset: bigint, maxWaitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter = { offset, resolve: () => {} };
+      const cancel = this.clock.schedule(maxWaitMs, () => {
+        this.commitWaiters.delete(waiter);
+        resolve();
+      });
+      waiter.resolve = () => {
+        cancel();
+        resolve();
+      };
+      this.commitWaiters.add(waiter);
+    });
+  }
+
+  private advanceHighWatermark(hw: bigint): void {
+    this.hw = hw;
+    for (const w of [...this.commitWaiters]) {
+      if (w.offset < hw) {
+        this.commitWaiters.delete(w);
+        w.resolve();
+      }
+    }
   }
 }

@@ -51,7 +51,10 @@ export class BrokerStates {
       if (this.sm.state(subject) === target) continue;
       const cause =
         target === "Active" ? "unfenced: caught up with the metadata log"
-        : target === "Fenced" ? "fenced"
+        : target === "Fenced"
+          ? this.sm.state(subject) === "ControlledShutdown"
+            ? "fenced: stopped after a controlled shutdown"
+            : "fenced: missed heartbeats for broker.session.timeout.ms"
         : target === "ControlledShutdown" ? "controlled shutdown requested"
         : "unregistered";
       this.sm.transition(subject, target, cause, details);

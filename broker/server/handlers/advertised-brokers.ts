@@ -20,3 +20,13 @@ export function advertisedBrokers(image: MetadataImage, listener: string): Adver
   }
   return out.sort((a, b) => a.nodeId - b.nodeId);
 }
+
+/**
+ * The controller id clients are told (Metadata, DescribeCluster): the active controller
+ * when it is also a live broker, so admin requests go straight to it and every node names
+ * the same one; otherwise this node, which forwards them (Kafka's KRaft brokers name a live
+ * broker too, since clients cannot reach controller listeners).
+ */
+export function controllerIdForClients(image: MetadataImage, activeController: number | null, self: number): number {
+  return activeController !== null && image.isActiveBroker(activeController) ? activeController : self;
+}

@@ -2,7 +2,7 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import type { ApiResponse } from "../../protocol/generated/apis.ts";
 import type { BrokerServices } from "../broker-services.ts";
 import type { ApiHandler } from "../request-dispatcher.ts";
-import { advertisedBrokers } from "./advertised-brokers.ts";
+import { advertisedBrokers, controllerIdForClients } from "./advertised-brokers.ts";
 
 const OPERATIONS_OMITTED = -2147483648;
 /** DescribeCluster v1 endpoint types: 1 = brokers, 2 = controllers. */
@@ -30,7 +30,7 @@ export function describeClusterHandler(services: BrokerServices): ApiHandler<60>
       errorMessage: null,
       endpointType: BROKER_ENDPOINTS,
       clusterId: image.clusterId,
-      controllerId: services.nodeId,
+      controllerId: controllerIdForClients(image, services.activeControllerId(), services.nodeId),
       brokers: advertisedBrokers(image, ctx.connection.listener).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterAuthorizedOperations: OPERATIONS_OMITTED,
     };

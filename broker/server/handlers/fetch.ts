@@ -4,6 +4,10 @@ import type { FetchResponsePartitionData } from "../../protocol/generated/messag
 import { defaultFetchResponsePartitionData } from "../../protocol/generated/message/FetchResponse.ts";
 import type { BrokerServices } from "../broker-services.ts";
 import type { ApiHandler, RequestContext } from "../request-dispatcher.ts";
+import type { FetchRequest, FetchRequestFetchTopic } from "../../protocol/generated/message/FetchRequest.ts";
+import { apiErrorOf } from "../../controller/controller-result.ts";
+import { CLUSTER_METADATA_TOPIC } from "../../controller/topic-names.ts";
+import { METADATA_TOPIC_ID } from "../../controller/uuid.ts";
 
 const EMPTY = Buffer.alloc(0);
 const READ_COMMITTED = 1;
@@ -22,6 +26,8 @@ export function fetchHandler(services: BrokerServices): ApiHandler<1> {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
     }
     const image = services.metadata();
+    const metadataTopic = req.topics.find((t) => t.topicId === METADATA_TOPIC_ID || t.topic === CLUSTER_METADATA_TOPIC);
+    if (metadataTopic) return fetchMetadataLog(services, req, metadataTopic);
     const useIds = version >= TOPIC_IDS_FROM;
     const topics = req.topics.map((t) => ({ req: t, name: useIds ? (image.topicsById.get(t.topicId)?.name ?? null) : t.topic }));
     const wanted = topics.flatMap(({ req: t, name }) =>
@@ -71,4 +77,31 @@ export function fetchHandler(services: BrokerServices): ApiHandler<1> {
       nodeEndpoints: [],
     };
   };
+}
+
+/**
+ * A broker-only node following `__cluster_metadata` (KRaft's Fetch to the controller): the
+ * quorum leader answers with committed batches, its high watermark and itself as leader.
+ * The cluster id must match, so a broker formatted for another cluster cannot join.
+ */
+async function fetchMetadataLog(services: BrokerServices, req: FetchRequest, topic: FetchRequestFetchTopic): Promise<ApiResponse<1>> {
+  const base = { throttleTimeMs: 0, sessionId: 0, nodeEndpoints: [] };
+  if (req.clusterId !== null && req.clusterId !== services.metadata().clusterId) {
+    return { ...base, errorCode: ErrorCode.INCONSISTENT_CLUSTER_ID, responses: [] };
+  }
+  const out = defaultFetchResponsePartitionData();
+  const p = topic.partitions[0];
+  if (req.topics.length !== 1 || topic.partitions.length !== 1 || !p || p.partition !== 0) {
+    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, responses: [] };
+  }
+  out.records = EMPTY;
+  try {
+    const read = await services.readMetadataLog(p.fetchOffset, p.partitionMaxBytes, req.maxWaitMs);
+    out.records = read.records;
+    out.highWatermark = read.highWatermark;
+    out.currentLeader = { leaderId: read.leaderId, leaderEpoch: read.epoch };
+  } catch (e) {
+    out.errorCode = apiErrorOf(e).errorCode;
+  }
+  return { ...base, errorCode: 0, responses: [{ topic: topic.topic, topicId: topic.topicId, partitions: [out] }] };
 }

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { BrokerConfig } from "../../config/broker-config.ts";
 import { MetadataImage, type BrokerRegistration, type PartitionRegistration, type TopicImage } from "../../controller/metadata-image.ts";
-import type { QuorumController } from "../../controller/controller.ts";
+import type { ControllerApi } from "../../controller/controller.ts";
 import { GroupCoordinator } from "../../coordinator/group-coordinator.ts";
 import { TEST_CONFIG } from "../../coordinator/test-support.ts";
 import { InMemoryOffsetsTopic } from "../../coordinator/in-memory-coordinator-log.ts";
@@ -77,7 +77,10 @@ export async function testServices(config: Partial<GroupCoordinatorConfig> = {},
       clock: time,
       log: pino({ level: "silent" }),
       replicaManager: undefined as unknown as ReplicaManager,
-      controller: undefined as unknown as QuorumController,
+      controller: undefined as unknown as ControllerApi,
+      isController: true,
+      activeControllerId: () => 0,
+      readMetadataLog: () => Promise.reject(new Error("no metadata log in group handler tests")),
       groupCoordinator: coordinator,
       metadata: () => current,
       describeLogDirs: () => [],

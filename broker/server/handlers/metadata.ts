@@ -6,7 +6,7 @@ import { isInternalTopic } from "../../controller/topic-names.ts";
 import type { MetadataImage, TopicImage } from "../../controller/metadata-image.ts";
 import type { BrokerServices } from "../broker-services.ts";
 import type { ApiHandler } from "../request-dispatcher.ts";
-import { advertisedBrokers } from "./advertised-brokers.ts";
+import { advertisedBrokers, controllerIdForClients } from "./advertised-brokers.ts";
 
 /** Kafka's sentinel for "authorized operations not requested". */
 const OPERATIONS_OMITTED = -2147483648;
@@ -50,7 +50,7 @@ export function metadataHandler(services: BrokerServices): ApiHandler<3> {
       throttleTimeMs: 0,
       brokers: advertisedBrokers(image, ctx.connection.listener),
       clusterId: image.clusterId,
-      controllerId: services.nodeId,
+      controllerId: controllerIdForClients(image, services.activeControllerId(), services.nodeId),
       topics,
       clusterAuthorizedOperations: OPERATIONS_OMITTED,
     };

@@ -85,7 +85,9 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
               {partitions.map((p) => (
                 <tr key={p.partition} data-testid="partition-row" className={p.leader < 0 ? "bg-red-50" : p.isr.length < p.replicas.length ? "bg-amber-50" : ""}>
                   <td className={td}>{p.partition}</td>
-                  <td className={td}>{p.leader >= 0 ? p.leader : <Badge tone="bad">none</Badge>}</td>
+                  <td className={td} data-testid="leader">
+                    {p.leader >= 0 ? p.leader : <Badge tone="bad">none</Badge>}
+                  </td>
                   <td className={td}>[{p.replicas.join(", ")}]</td>
                   <td className={td} data-testid="isr">
                     [{p.isr.join(", ")}]

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BrokerConfig } from "../config/broker-config.ts";
 import { startMetadataLayer } from "./metadata-layer.ts";
-import { readMetaProperties } from "./meta-properties.ts";
+import { readMetaProperties } from "../controller/meta-properties.ts";
 
 const roots: string[] = [];
 afterEach(() => {
@@ -61,6 +61,6 @@ describe("startMetadataLayer", () => {
     expect(existsSync(join(root, "meta", "__cluster_metadata-0"))).toBe(true);
     expect(readMetaProperties(join(root, "meta"))!.nodeId).toBe(2);
     await layer.close();
-    await expect(startMetadataLayer({ config: config(root, { "controller.quorum.voters": "2@h:1,5@h:2" }) })).rejects.toThrow(/other nodes \(5\)/);
+    await expect(startMetadataLayer({ config: config(root, { "controller.quorum.voters": "2@h:1,5@h:2" }) })).rejects.toThrow(/names 2 voters/);
   });
 });

@@ -1,16 +1,17 @@
 import { connect, type Socket } from "node:net";
-import { requestHeaderVersion, responseHeaderVersion } from "../../broker/protocol/headers.ts";
-import { APIS, ApiKey, type ApiKeyValue, type ApiRequest, type ApiResponse } from "../../broker/protocol/generated/apis.ts";
-import { encodeRequestHeader } from "../../broker/protocol/generated/message/RequestHeader.ts";
-import { decodeResponseHeader } from "../../broker/protocol/generated/message/ResponseHeader.ts";
-import { Reader } from "../../broker/protocol/primitives/reader.ts";
-import { Writer } from "../../broker/protocol/primitives/writer.ts";
+import { requestHeaderVersion, responseHeaderVersion } from "../protocol/headers.ts";
+import { APIS, ApiKey, type ApiKeyValue, type ApiRequest, type ApiResponse } from "../protocol/generated/apis.ts";
+import { encodeRequestHeader } from "../protocol/generated/message/RequestHeader.ts";
+import { decodeResponseHeader } from "../protocol/generated/message/ResponseHeader.ts";
+import { Reader } from "../protocol/primitives/reader.ts";
+import { Writer } from "../protocol/primitives/writer.ts";
 
 /**
- * The console's own Kafka connection for the APIs kafkajs lacks or trims (Metadata with topic
- * ids and internal flags, DescribeLogDirs, Fetch without a consumer group), built on the
- * project's generated codec. One socket per broker, requests pipelined and matched by
- * correlation id, versions negotiated with ApiVersions, every request under a timeout.
+ * An outbound Kafka connection built on the project's generated codec: one socket,
+ * requests pipelined and matched by correlation id, versions negotiated with ApiVersions,
+ * every request under a timeout. Brokers use it to reach the controller and each other;
+ * the console uses it for the APIs kafkajs lacks or trims (Metadata with topic ids,
+ * DescribeLogDirs, Fetch without a consumer group).
  */
 export class WireConnection {
   private buf: Buffer = Buffer.alloc(0);
@@ -51,7 +52,7 @@ export class WireConnection {
       });
     });
     socket.setNoDelay(true);
-    const conn = new WireConnection(socket, address, opts.clientId ?? "samsa-console", timeoutMs);
+    const conn = new WireConnection(socket, address, opts.clientId ?? "samsa", timeoutMs);
     try {
       // v0 answers on every broker, whatever it supports.
       const av = await conn.request(ApiKey.ApiVersions, 0, {});
