@@ -70,8 +70,8 @@ export async function startRuntime(config: ConsoleConfig, opts: { print?: (s: st
     const stateChanges = new StateChangeStore(db.prisma);
     const cluster = new ClusterConnection(config.clusterName, bootstrapServers(config));
     const hub = new EventHub(1000);
-    const watcher = new ClusterWatcher(cluster, hub, stateChanges, { intervalMs: config.metadataIntervalMs });
     const groups = new GroupsClient(cluster);
+    const watcher = new ClusterWatcher(cluster, hub, stateChanges, { intervalMs: config.metadataIntervalMs, groups });
     // A group appearing, changing state or going away: the cached group list is out of date.
     hub.subscribe((events) => {
       if (events.some((e) => e.machine === "group")) groups.invalidate();

@@ -1,8 +1,9 @@
 // The console's cluster side against a real broker process: the shared metadata snapshot,
 // topic creation with Kafka's errors mapped to form fields, topic details (offsets, sizes via
 // DescribeLogDirs, configs), the message browser's Fetch, and the watcher following
-// __state_changes into the hub and the store. Snapshot diffs (clusters without
-// __state_changes) and server-side paging are checked on built snapshots.
+// __state_changes into the hub and the store. Snapshot and group diffs (clusters without
+// __state_changes) and server-side paging are checked on built values; the watcher diffing a
+// real cluster is in console-foreign-cluster.test.ts.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { StateChangeStore } from "../server/db/state-changes.ts";
 import { ClusterConnection } from "../server/kafka/cluster.ts";
 import { ClusterError } from "../server/kafka/errors.ts";
 import { EventHub, type ObservedEvent } from "../server/kafka/events.ts";
+import { diffGroups, type ObservedGroup } from "../server/kafka/group-diff.ts";
 import { buildSnapshot, diffSnapshots, pageTopics, type ClusterSnapshot } from "../server/kafka/snapshot.ts";
 import { ClusterWatcher, STATE_CHANGES_TOPIC } from "../server/kafka/watcher.ts";
 import { browseMessages } from "../server/queries/messages.ts";
@@ -199,18 +201,34 @@ describe("console snapshot diffs (clusters without __state_changes)", () => {
     const b = buildSnapshot(metadata([{ name: "t", id: "two", partitions: [p(0)] }]), 2);
     expect(diffSnapshots(a, b).map((e) => `${e.subject} ${e.from}->${e.to}`)).toEqual(["t-0 NonExistentPartition->OnlinePartition", "t-0 OnlinePartition->NonExistentPartition"]);
   });
+});
 
-  it("publishes the differences between snapshots when the cluster has no __state_changes", async () => {
-    const snaps = [buildSnapshot(metadata([{ name: "a", partitions: [p(0)] }]), 1), buildSnapshot(metadata([{ name: "a", partitions: [p(0)] }, { name: "b", partitions: [p(1)] }]), 2)];
-    let i = 0;
-    const fake = { name: "fake", snapshot: async () => snaps[Math.min(i++, snaps.length - 1)]! } as unknown as ClusterConnection;
-    const hub = new EventHub();
-    const w = new ClusterWatcher(fake, hub, null, { intervalMs: 10, log: () => {} });
-    w.start();
-    await until("derived event", async () => hub.size > 0);
-    await w.stop();
-    expect(w.mode).toBe("metadata-diff");
-    expect(hub.recent()[0]).toMatchObject({ machine: "partition", subject: "b-0", from: "NonExistentPartition", to: "OnlinePartition", source: "derived", offset: null });
+describe("console group diffs (clusters without __state_changes)", () => {
+  const member = (memberId: string, assignment: Record<string, number[]> | null = null) => ({ memberId, clientId: "c", assignment });
+  const group = (state: string, members: ReturnType<typeof member>[] = []): ObservedGroup => ({ groupId: "g", state, protocolType: "consumer", protocol: state === "Empty" ? "" : "range", members });
+  const diff = (a: ObservedGroup | null, b: ObservedGroup | null) =>
+    diffGroups(new Map(a ? [["g", a]] : []), new Map(b ? [["g", b]] : []), 5).map((e) => `${e.from}->${e.to} ${e.cause}`);
+
+  it("names the state reached and the members that joined or left", () => {
+    expect(diff(null, group("Stable", [member("m1")]))).toEqual(["Empty->Stable group appeared with 1 member"]);
+    expect(diff(null, group("Empty"))).toEqual([]); // Kafka creates groups Empty: nothing happened yet
+    expect(diff(group("Stable", [member("m1")]), group("PreparingRebalance", [member("m1"), member("m2")]))).toEqual(["Stable->PreparingRebalance rebalance started; joined: m2"]);
+    expect(diff(group("PreparingRebalance", [member("m1"), member("m2")]), group("Stable", [member("m1"), member("m2")]))).toEqual(["PreparingRebalance->Stable rebalance completed"]);
+    expect(diff(group("Stable", [member("m1")]), group("Empty"))).toEqual(["Stable->Empty no members left; left: m1"]);
+    expect(diff(group("Empty"), null)).toEqual(["Empty->Dead group deleted or expired"]);
+  });
+
+  it("reports a rebalance finished between two observations once, without inventing states", () => {
+    const before = group("Stable", [member("m1", { t: [0, 1] })]);
+    expect(diff(before, group("Stable", [member("m1", { t: [0] }), member("m2", { t: [1] })]))).toEqual(["Stable->Stable rebalanced between observations; joined: m2; assignment changed"]);
+    expect(diff(before, group("Stable", [member("m1", { t: [1, 0] })]))).toEqual([]); // same assignment, listed in another order
+    const events = diffGroups(new Map([["g", before]]), new Map([["g", group("Stable", [member("m1", { t: [0] }), member("m2", { t: [1] })])]]), 5);
+    expect(events[0]).toMatchObject({ machine: "group", subject: "g", node: -1, source: "derived", offset: null, at: 5, details: { members: 2, joined: ["m2"], left: [], protocol: "range" } });
+  });
+
+  it("does not take the empty assignments of a rebalancing group for a reassignment", () => {
+    expect(diff(group("PreparingRebalance", [member("m1")]), group("CompletingRebalance", [member("m1")]))).toEqual(["PreparingRebalance->CompletingRebalance members joined; waiting for the leader's assignment"]);
+    expect(diff(group("Stable", [member("m1", { t: [0] })]), group("PreparingRebalance", [member("m1")]))).toEqual(["Stable->PreparingRebalance rebalance started"]);
   });
 });
 

@@ -16,12 +16,7 @@ export default async function OverviewPage() {
   if (events.length === 0 && snap.ok && snap.value.clusterId) {
     events = await rt.stateChanges.recent(snap.value.clusterId, { limit: 50 }).catch(() => []);
   }
-  const source =
-    rt.watcher.mode === "state-changes"
-      ? "following __state_changes"
-      : rt.watcher.mode === "metadata-diff"
-        ? `derived from metadata snapshots every ${Math.round(rt.config.metadataIntervalMs / 1000)} s (this cluster has no __state_changes topic)`
-        : rt.watcher.mode;
+  const source = rt.watcher.describeSource();
   return (
     <>
       <PageTitle>Overview</PageTitle>

@@ -85,4 +85,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "producer.id.expiration.check.interval.ms", type: "INT", default: "600000", min: 1 },
   { name: "replica.lag.time.max.ms", type: "LONG", default: "30000" },
   { name: "fetch.max.bytes", type: "INT", default: "57671680", min: 0 },
+  // Samsa's own: false leaves out the __state_changes topic, so the cluster looks like Apache
+  // Kafka to the console (which then derives events from metadata and group descriptions).
+  { name: "state.change.log.enable", type: "BOOLEAN", default: "true" },
 ];

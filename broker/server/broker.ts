@@ -58,13 +58,14 @@ export class Broker implements BrokerServices {
     const log = createLogger({ node: config.nodeId });
     await initCompression();
     const stateChanges = new StateChangePublisher(config.nodeId, clock, log);
+    const publish = config.bool("state.change.log.enable") ? stateChanges.sink : () => {};
     const metadataLayer = await startMetadataLayer({
       config,
       clock,
       clusterId: options.clusterId,
       log,
       logger: logAdapter(log),
-      stateChanges: stateChanges.sink,
+      stateChanges: publish,
     });
     const image = metadataLayer.controller.image;
     config.setDynamic(image.brokerConfigs(config.nodeId), image.brokerConfigs(""));
@@ -95,7 +96,7 @@ export class Broker implements BrokerServices {
       timer: clock,
       logger: log.child({ component: "group-coordinator" }),
       onStateChange: (e) =>
-        stateChanges.sink({ machine: "group", subject: e.group, from: e.from, to: e.to, cause: e.cause, details: { ...e.details }, epoch: e.details.generation }),
+        publish({ machine: "group", subject: e.group, from: e.from, to: e.to, cause: e.cause, details: { ...e.details }, epoch: e.details.generation }),
     });
     // Kafka places groups by the partition count of __consumer_offsets when it exists.
     groupCoordinator.startup(image.topic(CONSUMER_OFFSETS_TOPIC)?.partitions.size);
@@ -117,9 +118,11 @@ export class Broker implements BrokerServices {
         (err) => log.error({ err }, "producer id expiration failed"),
       ),
     );
-    broker.ensureInternalTopic(STATE_CHANGES_TOPIC).catch((err: unknown) =>
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot create __state_changes; state changes are kept in memory until it exists"),
-    );
+    if (config.bool("state.change.log.enable")) {
+      broker.ensureInternalTopic(STATE_CHANGES_TOPIC).catch((err: unknown) =>
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot create __state_changes; state changes are kept in memory until it exists"),
+      );
+    }
     return broker;
   }
 

@@ -4,6 +4,8 @@ import { ErrorCode } from "../../broker/protocol/errors.ts";
 import type { FetchResponse } from "../../broker/protocol/generated/message/FetchResponse.ts";
 import { decodeRecords, type ClusterConnection } from "./cluster.ts";
 import type { EventHub, ObservedEvent } from "./events.ts";
+import { diffGroups, type ObservedGroup } from "./group-diff.ts";
+import type { GroupDescription, GroupListing } from "./groups.ts";
 import { diffSnapshots, type ClusterSnapshot } from "./snapshot.ts";
 
 export const STATE_CHANGES_TOPIC = "__state_changes";
@@ -14,9 +16,17 @@ export interface EventSink {
   lastOffset(clusterId: string): Promise<number | null>;
 }
 
+/** Where the watcher reads groups from on clusters without __state_changes (GroupsClient). */
+export interface GroupSource {
+  list(maxAgeMs: number): Promise<GroupListing[]>;
+  describe(groupIds: string[]): Promise<GroupDescription[]>;
+}
+
 export interface WatcherOptions {
-  /** How often metadata is re-read (diffed on clusters without __state_changes). */
+  /** How often metadata (and groups) are re-read and diffed on clusters without __state_changes. */
   intervalMs?: number;
+  /** Groups to diff along with the metadata on clusters without __state_changes. */
+  groups?: GroupSource;
   /** Events read back from __state_changes at start when nothing is stored yet. */
   backfill?: number;
   log?: (message: string) => void;
@@ -29,8 +39,7 @@ export type WatchMode = "starting" | "state-changes" | "metadata-diff" | "unreac
  * cluster has `__state_changes`) it reads that topic's single partition with plain Fetch
  * requests to its leader, from where the stored history ends (or the latest offsets), no
  * consumer group involved. On any other cluster it derives the same kind of events by diffing
- * successive metadata snapshots. Either way metadata is re-read periodically, which keeps the
- * shared snapshot (and the overview) current.
+ * successive metadata snapshots and group descriptions, read every interval.
  */
 export class ClusterWatcher {
   mode: WatchMode = "starting";
@@ -38,11 +47,14 @@ export class ClusterWatcher {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private previous: ClusterSnapshot | null = null;
+  private previousGroups: Map<string, ObservedGroup> | null = null;
+  private groupsError: string | null = null;
   private following = false;
   private followerDone: Promise<void> = Promise.resolve();
   private readonly intervalMs: number;
   private readonly backfill: number;
   private readonly log: (m: string) => void;
+  private readonly groups: GroupSource | null;
 
   constructor(
     private readonly conn: ClusterConnection,
@@ -50,9 +62,19 @@ export class ClusterWatcher {
     private readonly sink: EventSink | null,
     options: WatcherOptions = {},
   ) {
+    this.groups = options.groups ?? null;
     this.intervalMs = options.intervalMs ?? 5000;
     this.backfill = options.backfill ?? 200;
     this.log = options.log ?? ((m) => console.warn(`[console] ${m}`));
+  }
+
+  /** Where the events come from, for the pages. */
+  describeSource(): string {
+    if (this.mode === "state-changes") return "following __state_changes";
+    if (this.mode === "metadata-diff") {
+      return `derived from metadata${this.groups ? " and group descriptions" : ""} read every ${Math.round(this.intervalMs / 1000)} s (this cluster has no __state_changes topic)`;
+    }
+    return this.mode;
   }
 
   start(): void {
@@ -81,17 +103,54 @@ export class ClusterWatcher {
       if (snap.byName.has(STATE_CHANGES_TOPIC)) {
         this.mode = "state-changes";
         this.previous = null;
+        this.previousGroups = null;
         this.follow(snap);
       } else {
         this.mode = "metadata-diff";
-        if (this.previous) this.emit(snap.clusterId, diffSnapshots(this.previous, snap));
+        const groups = await this.observeGroups();
+        const events = this.previous ? diffSnapshots(this.previous, snap) : [];
+        if (groups && this.previousGroups) events.push(...diffGroups(this.previousGroups, groups, snap.takenAt));
+        this.emit(snap.clusterId, events);
         this.previous = snap;
+        if (groups) this.previousGroups = groups;
       }
     } catch (err) {
       this.mode = "unreachable";
       const message = err instanceof Error ? err.message : String(err);
       if (message !== this.lastError) this.log(`cannot read metadata of ${this.conn.name}: ${message}`);
       this.lastError = message;
+    }
+  }
+
+  /**
+   * Every group's state (ListGroups) and the members of those not Empty (DescribeGroups); null
+   * when the groups cannot be read this time (the metadata diff goes on without them). A
+   * group its coordinator cannot describe right now keeps its previous observation.
+   */
+  private async observeGroups(): Promise<Map<string, ObservedGroup> | null> {
+    if (!this.groups) return null;
+    try {
+      const listed = await this.groups.list(0);
+      const described = new Map((await this.groups.describe(listed.filter((g) => g.state !== "Empty").map((g) => g.groupId))).map((d) => [d.groupId, d]));
+      const seen = new Map<string, ObservedGroup>();
+      for (const g of listed) {
+        const d = described.get(g.groupId);
+        if (d && d.errorCode !== ErrorCode.NONE) {
+          const before = this.previousGroups?.get(g.groupId);
+          if (before) seen.set(g.groupId, before);
+        } else if (d) {
+          if (d.state !== "Dead") seen.set(g.groupId, { groupId: g.groupId, state: d.state, protocolType: d.protocolType, protocol: d.protocol, members: d.members });
+        } else {
+          seen.set(g.groupId, { groupId: g.groupId, state: g.state, protocolType: g.protocolType, protocol: "", members: [] });
+        }
+      }
+      this.groupsError = null;
+      return seen;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== this.groupsError) this.log(`cannot read the groups of ${this.conn.name}: ${message}`);
+      this.groupsError = message;
+      return null;
     }
   }
 

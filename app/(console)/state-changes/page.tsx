@@ -49,12 +49,7 @@ export default async function StateChangesPage({ searchParams }: { searchParams:
   } else {
     historyError = "The cluster's id is not known yet (the cluster has not been reached).";
   }
-  const source =
-    rt.watcher.mode === "state-changes"
-      ? "following __state_changes"
-      : rt.watcher.mode === "metadata-diff"
-        ? `derived from metadata snapshots every ${Math.round(rt.config.metadataIntervalMs / 1000)} s (this cluster has no __state_changes topic)`
-        : rt.watcher.mode;
+  const source = rt.watcher.describeSource();
   const rangeText = range ? RANGES[range]!.label : from || to ? `${from ? from.toISOString() : "the beginning"} to ${to ? to.toISOString() : "now"}` : "all time";
   return (
     <>
