@@ -4,7 +4,7 @@
 // validation, role check, audit record, cluster call, outcome.
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { alterBrokerConfig, changePassword, createTopic, createUser, deleteGroup, deleteTopic, deleteUser, produceMessage, resetOffsets } from "../server/actions/definitions.ts";
+import { alterBrokerConfig, alterTopicConfig, changePassword, createTopic, createUser, deleteGroup, deleteTopic, deleteUser, produceMessage, resetOffsets } from "../server/actions/definitions.ts";
 import { formObject, perform } from "../server/actions/perform.ts";
 import type { ActionResult } from "../server/actions/run-action.ts";
 import { currentUser, endSession, startSession } from "../server/auth/session.ts";
@@ -53,6 +53,12 @@ export async function deleteGroupAction(_prev: FormState, form: FormData): Promi
 export async function alterBrokerConfigAction(_prev: FormState, form: FormData): Promise<FormState<{ brokerId: number; name: string; value: string | null }>> {
   const r = await perform(alterBrokerConfig, formObject(form));
   if (r.ok) revalidatePath(`/brokers/${r.data.brokerId}`);
+  return r;
+}
+
+export async function alterTopicConfigAction(_prev: FormState, form: FormData): Promise<FormState<{ topic: string; name: string; value: string | null }>> {
+  const r = await perform(alterTopicConfig, formObject(form));
+  if (r.ok) revalidatePath(`/topics/${encodeURIComponent(r.data.topic)}`);
   return r;
 }
 

@@ -3,13 +3,13 @@
 // per-partition sizes (DescribeLogDirs), its configs with sources and synonyms
 // (DescribeConfigs on the BROKER resource), a dynamic config set and removed through the
 // action path (admin only, audited, read-only configs refused before the cluster is asked),
-// and the stored history of __state_changes queried by time range, machine and subject.
+// a topic's config set and removed the same way (operators may), and the stored history of __state_changes queried by time range, machine and subject.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alterBrokerConfig, type ActionContext } from "../server/actions/definitions.ts";
+import { alterBrokerConfig, alterTopicConfig, type ActionContext } from "../server/actions/definitions.ts";
 import { runAction } from "../server/actions/run-action.ts";
 import { UserStore } from "../server/auth/users.ts";
 import { AuditStore } from "../server/db/audit.ts";
@@ -188,6 +188,48 @@ describe("broker detail", () => {
       ["ada", "error", "delete", "log.retention.hours"],
     ]);
     expect(records.find((r) => r.outcome === "error" && (r.parameters as Record<string, unknown>).name === "log.dirs")?.error).toMatch(/READ_ONLY_CONFIG/);
+  });
+});
+
+describe("topic configs", () => {
+  it("sets and removes a topic config through the audited action path; Kafka's INVALID_CONFIG lands at the field it concerns", async () => {
+    const audit = new AuditStore(db.prisma);
+    const deps = { audit, clusterName: "it", context: { cluster: conn, groups: new GroupsClient(conn), users: new UserStore(db.prisma) } };
+    const operator = { username: "otto", role: "operator" as const };
+    await conn.createTopic({ name: "configured", partitions: 1, replicationFactor: 1, configs: {} });
+    const retention = async () => (await conn.topicConfigs("configured")).find((c) => c.name === "retention.ms")!;
+    expect(await retention()).toMatchObject({ value: String(100 * 3_600_000), source: "static broker" });
+
+    const set = await runAction(alterTopicConfig, deps, operator, { topic: "configured", name: "retention.ms", op: "set", value: "60000" });
+    expect(set).toEqual({ ok: true, data: { topic: "configured", name: "retention.ms", value: "60000" } });
+    expect(await retention()).toMatchObject({ value: "60000", source: "topic" });
+
+    const badValue = await runAction(alterTopicConfig, deps, operator, { topic: "configured", name: "cleanup.policy", op: "set", value: "shred" });
+    expect(badValue).toMatchObject({ ok: false, code: "INVALID_CONFIG", fieldErrors: { value: expect.stringMatching(/shred/) } });
+    const badName = await runAction(alterTopicConfig, deps, operator, { topic: "configured", name: "retention.forever", op: "set", value: "1" });
+    expect(badName).toMatchObject({ ok: false, code: "INVALID_CONFIG", fieldErrors: { name: expect.stringMatching(/retention.forever/) } });
+    const noTopic = await runAction(alterTopicConfig, deps, operator, { topic: "no-such-topic", name: "retention.ms", op: "set", value: "1000" });
+    expect(noTopic).toMatchObject({ ok: false, code: "UNKNOWN_TOPIC_OR_PARTITION" });
+    const viewer = await runAction(alterTopicConfig, deps, { username: "vic", role: "viewer" }, { topic: "configured", name: "retention.ms", op: "delete" });
+    expect(viewer).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await retention()).toMatchObject({ value: "60000" });
+
+    const removed = await runAction(alterTopicConfig, deps, operator, { topic: "configured", name: "retention.ms", op: "delete" });
+    expect(removed).toEqual({ ok: true, data: { topic: "configured", name: "retention.ms", value: null } });
+    expect(await retention()).toMatchObject({ value: String(100 * 3_600_000), source: "static broker" });
+    const again = await runAction(alterTopicConfig, deps, operator, { topic: "configured", name: "retention.ms", op: "delete" });
+    expect(again).toMatchObject({ ok: false, code: "NO_OVERRIDE", fieldErrors: { name: expect.stringMatching(/static broker/) } });
+
+    const records = (await audit.list({ action: "topic.alterConfig" })).rows.reverse();
+    expect(records.map((r) => [r.actor, r.outcome, (r.parameters as Record<string, unknown>).name])).toEqual([
+      ["otto", "ok", "retention.ms"],
+      ["otto", "error", "cleanup.policy"],
+      ["otto", "error", "retention.forever"],
+      ["otto", "error", "retention.ms"],
+      ["vic", "error", "retention.ms"],
+      ["otto", "ok", "retention.ms"],
+      ["otto", "error", "retention.ms"],
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 // Consumer groups as the console reads and changes them, against a real broker with a kafkajs
 // consumer group: listing with states, members and assignments, committed offsets and lag,
-// and Kafka's rule that offsets are reset and groups deleted only while a group is Empty.
+// the groups consuming a topic, and Kafka's rule that offsets are reset and groups deleted
+// only while a group is Empty.
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClusterConnection } from "../server/kafka/cluster.ts";
@@ -106,6 +107,19 @@ describe("console consumer groups", () => {
     expect(lag.get("no-such-group")).toEqual([]);
     await groups.delete("memberless-a");
     await groups.delete("memberless-b");
+  });
+
+  it("finds the groups consuming a topic: by committed offsets or by assignment, with their lag on it", async () => {
+    await groups.resetOffsets("memberless-c", TOPIC, { kind: "offset", offset: 2n });
+    await conn.createTopic({ name: "console-groups-unread", partitions: 1, replicationFactor: 1, configs: {} });
+    groups.invalidate();
+    const consumers = await groups.consumersOf(TOPIC);
+    expect(consumers.map((c) => [c.groupId, c.state, c.members, c.committedPartitions, c.lag])).toEqual([
+      [GROUP, "Stable", 1, 2, 0],
+      ["memberless-c", "Empty", 0, 2, 6],
+    ]);
+    expect(await groups.consumersOf("console-groups-unread")).toEqual([]);
+    await groups.delete("memberless-c");
   });
 
   it("resets the offsets of an empty group (earliest, an offset, latest) and then deletes it", async () => {

@@ -180,6 +180,21 @@ export const deleteGroup: ActionDefinition<typeof deleteGroupInput, { groupId: s
   },
 };
 
+/** The fields of a config change form: which config, set or remove, the new value. */
+const configChangeFields = {
+  name: z
+    .string()
+    .trim()
+    .min(1, "Enter a config name")
+    .regex(/^[A-Za-z0-9._-]+$/, "Config names are letters, digits and . _ -"),
+  op: z.enum(["set", "delete"], { message: "Choose set or remove" }),
+  value: z.string().trim().default(""),
+};
+
+function requireValueToSet(v: { op: "set" | "delete"; value: string }, ctx: z.RefinementCtx): void {
+  if (v.op === "set" && v.value === "") ctx.addIssue({ code: "custom", path: ["value"], message: "Enter a value (or remove the override)" });
+}
+
 export const alterBrokerConfigInput = z
   .object({
     brokerId: z
@@ -187,17 +202,9 @@ export const alterBrokerConfigInput = z
       .trim()
       .regex(/^\d+$/, "Not a broker id")
       .transform((s) => Number(s)),
-    name: z
-      .string()
-      .trim()
-      .min(1, "Enter a config name")
-      .regex(/^[A-Za-z0-9._-]+$/, "Config names are letters, digits and . _ -"),
-    op: z.enum(["set", "delete"], { message: "Choose set or remove" }),
-    value: z.string().trim().default(""),
+    ...configChangeFields,
   })
-  .superRefine((v, ctx) => {
-    if (v.op === "set" && v.value === "") ctx.addIssue({ code: "custom", path: ["value"], message: "Enter a value (or remove the override)" });
-  });
+  .superRefine(requireValueToSet);
 
 /**
  * A dynamic broker config (IncrementalAlterConfigs on the BROKER resource): set, or removed so
@@ -222,5 +229,28 @@ export const alterBrokerConfig: ActionDefinition<typeof alterBrokerConfigInput, 
     }
     await ctx.cluster.alterBrokerConfig(i.brokerId, i.name, i.op === "set" ? i.value : null);
     return { brokerId: i.brokerId, name: i.name, value: i.op === "set" ? i.value : null };
+  },
+};
+
+export const alterTopicConfigInput = z.object({ topic: z.string().trim().min(1, "Choose a topic"), ...configChangeFields }).superRefine(requireValueToSet);
+
+/**
+ * One config of a topic (IncrementalAlterConfigs on the TOPIC resource): set, or removed so the
+ * broker's default applies again. Kafka checks the name and the value (its INVALID_CONFIG
+ * message is shown at the field); removing a config the topic does not set is refused here.
+ */
+export const alterTopicConfig: ActionDefinition<typeof alterTopicConfigInput, { topic: string; name: string; value: string | null }, ActionContext> = {
+  name: "topic.alterConfig",
+  role: "operator",
+  input: alterTopicConfigInput,
+  audit: (i) => ({ topic: i.topic, name: i.name, op: i.op, ...(i.op === "set" ? { value: i.value } : {}) }),
+  async run(i, ctx) {
+    if (i.op === "delete") {
+      const current = (await ctx.cluster.topicConfigs(i.topic)).find((c) => c.name === i.name);
+      if (!current) throw new ActionRefused("UNKNOWN_CONFIG", `Topics have no config named ${i.name}`, "name");
+      if (current.source !== "topic") throw new ActionRefused("NO_OVERRIDE", `Topic ${i.topic} does not set ${i.name} (its value comes from: ${current.source})`, "name");
+    }
+    await ctx.cluster.alterTopicConfig(i.topic, i.name, i.op === "set" ? i.value : null);
+    return { topic: i.topic, name: i.name, value: i.op === "set" ? i.value : null };
   },
 };

@@ -84,7 +84,8 @@ export interface FetchedMessage {
 /** Kafka's ConfigType values (DescribeConfigs v3+). */
 const CONFIG_TYPES = ["unknown", "boolean", "string", "int", "short", "long", "double", "list", "class", "password"];
 
-/** Kafka's ConfigResource.Type.BROKER. */
+/** Kafka's ConfigResource.Type values. */
+const TOPIC_RESOURCE = 2;
 const BROKER_RESOURCE = 4;
 
 const CONFIG_SOURCES: Record<number, string> = {
@@ -439,23 +440,24 @@ export class ClusterConnection {
    * SET or DELETE on the BROKER resource "<id>", sent to that broker.
    */
   async alterBrokerConfig(nodeId: number, name: string, value: string | null): Promise<void> {
-    const c = await this.wireTo(nodeId);
-    const v = c.version(ApiKey.IncrementalAlterConfigs, 0, 1);
-    const r = await c.request(ApiKey.IncrementalAlterConfigs, v, {
-      validateOnly: false,
-      resources: [{ resourceType: BROKER_RESOURCE, resourceName: String(nodeId), configs: [{ name, configOperation: value === null ? 1 : 0, value }] }],
-    });
-    const res = r.responses[0];
-    if (!res) throw new ClusterError("UNKNOWN_SERVER_ERROR", "IncrementalAlterConfigs returned no result");
-    if (res.errorCode !== ErrorCode.NONE) {
-      const code = kafkaErrorName(res.errorCode);
-      throw new ClusterError(code, res.errorMessage || code, res.errorCode === ErrorCode.INVALID_CONFIG ? "value" : undefined);
-    }
+    await incrementalAlterConfig(await this.wireTo(nodeId), BROKER_RESOURCE, String(nodeId), name, value);
+  }
+
+  /**
+   * Sets (value) or removes (null, back to the broker's default) one config of a topic:
+   * IncrementalAlterConfigs on the TOPIC resource, sent to the controller when known (any
+   * broker forwards it there). An unknown name is Kafka's INVALID_CONFIG, shown at the name.
+   */
+  async alterTopicConfig(topic: string, name: string, value: string | null): Promise<void> {
+    const snap = await this.snapshot(10_000).catch(() => null);
+    const controller = snap && snap.controllerId >= 0 ? await this.wireTo(snap.controllerId).catch(() => null) : null;
+    const run = (c: WireConnection) => incrementalAlterConfig(c, TOPIC_RESOURCE, topic, name, value);
+    await (controller ? run(controller) : this.withAnyWire(run));
   }
 
   async topicConfigs(topic: string): Promise<ConfigEntry[]> {
     const admin = await this.adminClient();
-    const r = await admin.describeConfigs({ resources: [{ type: 2, name: topic }], includeSynonyms: false });
+    const r = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic }], includeSynonyms: false });
     const res = r.resources[0];
     if (!res) return [];
     if (res.errorCode !== 0) throw new ClusterError(kafkaErrorName(res.errorCode), res.errorMessage || kafkaErrorName(res.errorCode));
@@ -587,6 +589,23 @@ export class ClusterConnection {
 }
 
 /** The complete records of a Fetch response's record set (a cut last batch is skipped). */
+/** One IncrementalAlterConfigs SET (value) or DELETE (null) of one config of one resource. */
+async function incrementalAlterConfig(c: WireConnection, resourceType: number, resourceName: string, name: string, value: string | null): Promise<void> {
+  const v = c.version(ApiKey.IncrementalAlterConfigs, 0, 1);
+  const r = await c.request(ApiKey.IncrementalAlterConfigs, v, {
+    validateOnly: false,
+    resources: [{ resourceType, resourceName, configs: [{ name, configOperation: value === null ? 1 : 0, value }] }],
+  });
+  const res = r.responses[0];
+  if (!res) throw new ClusterError("UNKNOWN_SERVER_ERROR", "IncrementalAlterConfigs returned no result");
+  if (res.errorCode !== ErrorCode.NONE) {
+    const code = kafkaErrorName(res.errorCode);
+    const message = res.errorMessage || code;
+    const field = res.errorCode === ErrorCode.INVALID_CONFIG ? (/unknown .*config/i.test(message) ? "name" : "value") : undefined;
+    throw new ClusterError(code, message, field);
+  }
+}
+
 export function decodeRecords(records: Buffer | null, partition: number): FetchedMessage[] {
   if (!records || records.length === 0) return [];
   const out: FetchedMessage[] = [];

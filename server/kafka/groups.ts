@@ -40,6 +40,20 @@ export interface GroupOffset {
   memberId: string | null;
 }
 
+/** A group consuming one topic, as the topic's page lists it. */
+export interface TopicConsumer {
+  groupId: string;
+  state: string;
+  /** Members assigned partitions of the topic. */
+  members: number;
+  /** Partitions of the topic with a committed offset. */
+  committedPartitions: number;
+  /** Total lag on the topic; null when no partition's lag is known. */
+  lag: number | null;
+}
+
+type CommittedOffsets = { topic: string; partition: number; offset: bigint | null }[];
+
 export interface GroupsPage {
   rows: GroupListing[];
   total: number;
@@ -161,10 +175,48 @@ export class GroupsClient {
    * group whose offsets cannot be read is left out (for a single group, the error is thrown).
    */
   async lag(groups: GroupDescription[]): Promise<Map<string, GroupOffset[]>> {
-    const committed = new Map<string, { topic: string; partition: number; offset: bigint | null }[]>();
-    for (const [groupId, rows] of await this.committed(groups.map((g) => g.groupId))) {
-      if (!(rows instanceof ClusterError)) committed.set(groupId, rows);
-      else if (groups.length === 1) throw rows;
+    return this.lagFrom(groups, await this.committed(groups.map((g) => g.groupId)));
+  }
+
+  /**
+   * The groups consuming a topic, found as Kafka's tools would: every group's committed
+   * offsets (OffsetFetch, batched per coordinator) and the assignments of the groups that are
+   * not Empty. A group counts when it has a commit on the topic or a member assigned one of
+   * its partitions; each comes with its lag on this topic.
+   */
+  async consumersOf(topic: string): Promise<TopicConsumer[]> {
+    const listed = await this.list();
+    const committed = await this.committed(listed.map((g) => g.groupId));
+    const described = new Map((await this.describe(listed.filter((g) => g.state !== "Empty").map((g) => g.groupId))).map((d) => [d.groupId, d]));
+    const involved: GroupDescription[] = [];
+    for (const g of listed) {
+      const c = committed.get(g.groupId);
+      const d = described.get(g.groupId);
+      const commits = !(c instanceof ClusterError) && (c ?? []).some((x) => x.topic === topic && x.offset !== null);
+      const assigned = d?.members.some((m) => (m.assignment?.[topic]?.length ?? 0) > 0) ?? false;
+      if (commits || assigned) involved.push(d && d.errorCode === ErrorCode.NONE ? d : { groupId: g.groupId, state: g.state, protocolType: g.protocolType, protocol: "", members: [], errorCode: ErrorCode.NONE });
+    }
+    const offsets = await this.lagFrom(involved, committed);
+    return involved.map((g) => {
+      const rows = (offsets.get(g.groupId) ?? []).filter((r) => r.topic === topic);
+      const lags = rows.map((r) => r.lag).filter((l): l is number => l !== null);
+      return {
+        groupId: g.groupId,
+        state: g.state,
+        members: g.members.filter((m) => (m.assignment?.[topic]?.length ?? 0) > 0).length,
+        committedPartitions: rows.filter((r) => r.committed !== null).length,
+        lag: lags.length > 0 ? lags.reduce((a, b) => a + b, 0) : null,
+      };
+    });
+  }
+
+  private async lagFrom(groups: GroupDescription[], fetched: Map<string, CommittedOffsets | ClusterError>): Promise<Map<string, GroupOffset[]>> {
+    const committed = new Map<string, CommittedOffsets>();
+    for (const g of groups) {
+      const rows = fetched.get(g.groupId);
+      if (rows instanceof ClusterError) {
+        if (groups.length === 1) throw rows;
+      } else if (rows) committed.set(g.groupId, rows);
     }
     const wanted: { topic: string; partition: number }[] = [];
     const owners = new Map<string, Map<string, string>>();
@@ -208,8 +260,8 @@ export class GroupsClient {
   }
 
   /** Every committed offset of each group (OffsetFetch for all topics). */
-  private async committed(groupIds: string[]): Promise<Map<string, { topic: string; partition: number; offset: bigint | null }[] | ClusterError>> {
-    const out = new Map<string, { topic: string; partition: number; offset: bigint | null }[] | ClusterError>();
+  private async committed(groupIds: string[]): Promise<Map<string, CommittedOffsets | ClusterError>> {
+    const out = new Map<string, CommittedOffsets | ClusterError>();
     if (groupIds.length === 0) return out;
     const byCoordinator = await this.byCoordinator(groupIds, null);
     await Promise.all(

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { BrokerConfigForm } from "../../../../components/broker-config-form.tsx";
+import { alterBrokerConfigAction } from "../../../actions.ts";
+import { ConfigForm } from "../../../../components/config-form.tsx";
 import { Pager } from "../../../../components/pager.tsx";
 import { Badge, Card, ErrorPanel, PageTitle, Stat, buttonSecondary, formatBytes, input, td, th } from "../../../../components/ui.tsx";
 import { allows } from "../../../../server/auth/roles.ts";
@@ -284,7 +285,7 @@ export default async function BrokerPage({ params, searchParams }: { params: Pro
           <p className="mb-3 text-sm text-slate-600">
             Sets a dynamic override for broker {nodeId} (IncrementalAlterConfigs); it takes precedence over server.properties until removed. Read-only configs change only with a restart.
           </p>
-          <BrokerConfigForm brokerId={nodeId} editable={editable} />
+          <ConfigForm action={alterBrokerConfigAction} resource={{ brokerId: String(nodeId) }} subject={`broker ${nodeId}`} editable={editable} setLabel="Set dynamic config" hint="a dynamic broker config, e.g. log.retention.ms" />
         </Card>
       ) : null}
     </>

@@ -1,8 +1,10 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { alterTopicConfigAction } from "../../../actions.ts";
+import { ConfigForm } from "../../../../components/config-form.tsx";
 import { DeleteTopicForm } from "../../../../components/delete-topic-form.tsx";
 import { EventFeed } from "../../../../components/event-feed.tsx";
-import { Badge, Card, ErrorPanel, PageTitle, buttonSecondary, formatBytes, td, th } from "../../../../components/ui.tsx";
+import { Badge, Card, ErrorPanel, PageTitle, buttonSecondary, formatBytes, stateTone, td, th } from "../../../../components/ui.tsx";
 import { allows } from "../../../../server/auth/roles.ts";
 import { requireUser } from "../../../../server/auth/session.ts";
 import { getRuntime } from "../../../../server/runtime.ts";
@@ -32,6 +34,10 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
   const showAll = sp.configs === "all";
   const shownConfigs = showAll ? configs : configs.filter((c) => !c.isDefault);
   const events = rt.hub.recent(200).reverse();
+  const consumers = await rt.groups.consumersOf(name).then(
+    (rows) => ({ ok: true as const, rows }),
+    (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+  );
   return (
     <>
       <PageTitle
@@ -105,6 +111,46 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
           </table>
         </div>
       </Card>
+      <Card className="mt-6" title="Consumer groups">
+        {!consumers.ok ? (
+          <ErrorPanel title="Cannot read the groups">{consumers.error}</ErrorPanel>
+        ) : consumers.rows.length === 0 ? (
+          <p className="text-sm text-slate-500">No group has committed offsets on this topic or is assigned its partitions.</p>
+        ) : (
+          <table className="min-w-full text-sm" data-testid="topic-consumers">
+            <thead>
+              <tr>
+                <th className={th}>Group</th>
+                <th className={th}>State</th>
+                <th className={th}>Members on this topic</th>
+                <th className={th}>Partitions committed</th>
+                <th className={th}>Lag</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {consumers.rows.map((g) => (
+                <tr key={g.groupId} data-testid="topic-consumer-row" data-group={g.groupId}>
+                  <td className={`${td} font-mono`}>
+                    <Link href={`/groups/${encodeURIComponent(g.groupId)}`} className="text-sky-800 hover:underline">
+                      {g.groupId}
+                    </Link>
+                  </td>
+                  <td className={td}>
+                    <Badge tone={stateTone(g.state)}>{g.state || "?"}</Badge>
+                  </td>
+                  <td className={`${td} tabular-nums`}>{g.members}</td>
+                  <td className={`${td} tabular-nums`}>
+                    {g.committedPartitions} of {topic.partitions.length}
+                  </td>
+                  <td className={`${td} tabular-nums`} data-testid="topic-consumer-lag">
+                    {g.lag ?? "?"}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
       <Card
         className="mt-6"
         title={
@@ -139,6 +185,19 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
           </table>
         )}
       </Card>
+      {allows(user.role, "operator") ? (
+        <Card className="mt-6" title="Change a config">
+          <p className="mb-3 text-sm text-slate-600">Sets a config on this topic (IncrementalAlterConfigs); removing it brings back the broker&apos;s default.</p>
+          <ConfigForm
+            action={alterTopicConfigAction}
+            resource={{ topic: name }}
+            subject={`topic ${name}`}
+            editable={configs.map((c) => ({ name: c.name, value: c.isSensitive ? "(sensitive)" : c.value, source: c.source }))}
+            setLabel="Set config"
+            hint="a topic config, e.g. retention.ms"
+          />
+        </Card>
+      ) : null}
       <Card className="mt-6" title="State changes of this topic">
         <EventFeed initial={events} topic={name} />
       </Card>
