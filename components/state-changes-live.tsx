@@ -5,7 +5,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import type { ObservedEvent } from "../server/kafka/events.ts";
 import { EVENTS_KEY } from "./live-updates.tsx";
-import { MACHINES, RANGES, matchesFilter, type StateChangeFilter } from "./state-change-filter.ts";
+import { MACHINES, RANGES, matchesFilter, type StateChangeFilter } from "../server/kafka/state-change-filter.ts";
 import { Badge, button, buttonSecondary, input } from "./ui.tsx";
 
 const SHOW = 300;
@@ -82,19 +82,31 @@ function toLocalInput(iso: string | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+type FilterFields = { machine?: string | undefined; topic?: string | undefined; group?: string | undefined; broker?: string | undefined; q?: string | undefined };
+const TEXT_FIELDS = [
+  { key: "topic", label: "Topic", placeholder: "its partitions and replicas" },
+  { key: "group", label: "Group", placeholder: "a group id" },
+  { key: "broker", label: "Broker", placeholder: "an id: the broker and its replicas" },
+  { key: "q", label: "Subject contains", placeholder: "any text" },
+] as const;
+
 /**
- * Machine, subject text and the history's time range. Times are entered in the browser's zone
- * and sent as UTC instants; the page navigates on the client, so the live stream stays open.
+ * Machine, topic, group, broker, subject text and the history's time range. Times are
+ * entered in the browser's zone and sent as UTC instants; the page navigates on the client,
+ * so the live stream stays open.
  */
-export function StateChangeFilters({ machine, q, from, to, range }: { machine: string; q: string; from?: string | undefined; to?: string | undefined; range?: string | undefined }) {
+export function StateChangeFilters({ filter, from, to, range }: { filter: FilterFields; from?: string | undefined; to?: string | undefined; range?: string | undefined }) {
   const router = useRouter();
   const path = usePathname();
-  const [v, setV] = useState({ machine, q, from: "", to: "" });
-  useEffect(() => setV({ machine, q, from: toLocalInput(from), to: toLocalInput(to) }), [machine, q, from, to]);
+  const fields = (f: FilterFields) => ({ machine: f.machine ?? "", topic: f.topic ?? "", group: f.group ?? "", broker: f.broker ?? "", q: f.q ?? "" });
+  const [v, setV] = useState({ ...fields(filter), from: "", to: "" });
+  const { machine, topic, group, broker, q } = filter;
+  // A navigation (back, a link) brings a new filter: show it.
+  useEffect(() => setV({ ...fields({ machine, topic, group, broker, q }), from: toLocalInput(from), to: toLocalInput(to) }), [machine, topic, group, broker, q, from, to]);
   const go = (over: Record<string, string | undefined>) => {
     const p = new URLSearchParams();
-    const all = { machine: v.machine, q: v.q, ...over };
-    for (const [k, val] of Object.entries(all)) if (val) p.set(k, val);
+    const all = { machine: v.machine, topic: v.topic, group: v.group, broker: v.broker, q: v.q, ...over };
+    for (const [k, val] of Object.entries(all)) if (val?.trim()) p.set(k, val.trim());
     router.push(`${path}${p.size > 0 ? `?${p}` : ""}`);
   };
   const submit = (ev: FormEvent) => {
@@ -104,7 +116,7 @@ export function StateChangeFilters({ machine, q, from, to, range }: { machine: s
   };
   return (
     <form onSubmit={submit} className="mb-6 space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="state-change-filters">
-      <div className="grid grid-cols-1 gap-3 md:grid-cols-4">
+      <div className="grid grid-cols-1 gap-3 md:grid-cols-5">
         <label className="text-sm">
           <span className="mb-1 block font-medium">Machine</span>
           <select name="machine" value={v.machine} onChange={(e) => setV({ ...v, machine: e.target.value })} className={input} aria-label="Machine">
@@ -116,10 +128,14 @@ export function StateChangeFilters({ machine, q, from, to, range }: { machine: s
             ))}
           </select>
         </label>
-        <label className="text-sm">
-          <span className="mb-1 block font-medium">Subject contains</span>
-          <input name="q" value={v.q} onChange={(e) => setV({ ...v, q: e.target.value })} placeholder="topic, group or broker id" className={`${input} font-mono`} aria-label="Subject contains" />
-        </label>
+        {TEXT_FIELDS.map((f) => (
+          <label key={f.key} className="text-sm">
+            <span className="mb-1 block font-medium">{f.label}</span>
+            <input name={f.key} value={v[f.key]} onChange={(e) => setV({ ...v, [f.key]: e.target.value })} placeholder={f.placeholder} className={`${input} font-mono`} aria-label={f.label} />
+          </label>
+        ))}
+      </div>
+      <div className="grid grid-cols-1 gap-3 md:grid-cols-5">
         <label className="text-sm">
           <span className="mb-1 block font-medium">History from</span>
           <input type="datetime-local" name="from" value={v.from} onChange={(e) => setV({ ...v, from: e.target.value })} className={input} aria-label="History from" />

@@ -82,7 +82,7 @@ test("a second consumer joins: the open group page follows the rebalance live, w
   for (const c of consumers.splice(0)) await c.disconnect();
 });
 
-test("state changes: a topic's transitions arrive live, filter by machine and subject, and the stored history for a time range", async ({ page }) => {
+test("state changes: a topic's transitions arrive live, filter by machine, topic and broker, and the stored history for a time range", async ({ page }) => {
   const topic = "e2e-sc";
   await signIn(page, "admin", ADMIN_PASSWORD());
   await page.goto("/state-changes");
@@ -105,13 +105,25 @@ test("state changes: a topic's transitions arrive live, filter by machine and su
   expect(new Set(await live.evaluateAll((els) => els.map((e) => e.getAttribute("data-machine"))))).toEqual(new Set(["replica"]));
   await expect(page.getByTestId("live-status")).toHaveAttribute("data-status", "live");
 
-  // And by subject: partition transitions of this topic only.
+  // And by topic: partition transitions of this topic only.
   await page.getByLabel("Machine").selectOption("partition");
-  await page.getByLabel("Subject contains").fill(topic);
+  await page.getByLabel("Topic").fill(topic);
   await page.getByRole("button", { name: "Apply" }).click();
-  await expect(page).toHaveURL(/machine=partition/);
+  await expect(page).toHaveURL(/machine=partition&topic=/);
   await expect(live).toHaveCount(2);
   expect(await live.evaluateAll((els) => els.map((e) => `${e.getAttribute("data-subject")} ${e.getAttribute("data-to")}`))).toEqual([`${topic}-0 OnlinePartition`, `${topic}-0 NewPartition`]);
+
+  // By broker: the replicas broker 1 hosts and its own transitions, whatever the topic.
+  await page.getByLabel("Machine").selectOption("");
+  await page.getByLabel("Topic").fill("");
+  await page.getByLabel("Broker").fill("1");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/\?broker=1$/);
+  await expect(ev(`${topic}-0@1`, "OnlineReplica")).toHaveCount(1);
+  const onBroker = await live.evaluateAll((els) => els.map((e) => [e.getAttribute("data-machine"), e.getAttribute("data-subject")]));
+  expect(onBroker.every(([machine, subject]) => (machine === "replica" && subject!.endsWith("@1")) || (machine === "broker" && subject === "1"))).toBe(true);
+  await page.getByLabel("Broker").fill("");
+  await page.getByLabel("Topic").fill(topic);
 
   // The stored history for a time range entered in the browser's time zone.
   const local = (ms: number) =>

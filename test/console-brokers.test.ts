@@ -234,7 +234,7 @@ describe("topic configs", () => {
 });
 
 describe("stored state-change history", () => {
-  it("keeps what the watcher follows and returns it by time range, machine and subject, paged", async () => {
+  it("keeps what the watcher follows and returns it by time range, machine, topic, broker and subject text, paged", async () => {
     const store = new StateChangeStore(db.prisma);
     const hub = new EventHub(1000);
     const watcher = new ClusterWatcher(conn, hub, store, { intervalMs: 200, log: () => {} });
@@ -245,10 +245,10 @@ describe("stored state-change history", () => {
       const before = new Date();
       await new Promise((r) => setTimeout(r, 20));
       await conn.createTopic({ name: "history", partitions: 2, replicationFactor: 1, configs: {} });
-      await until("stored", async () => (await store.history(clusterId, { subject: "history-", from: before })).total >= 8);
+      await until("stored", async () => (await store.history(clusterId, { q: "history-", from: before })).total >= 8);
       const after = new Date();
 
-      const all = await store.history(clusterId, { subject: "history-", from: before, to: after });
+      const all = await store.history(clusterId, { q: "history-", from: before, to: after });
       expect(all.total).toBe(8);
       // Newest first: per partition NewPartition then OnlinePartition, per replica NewReplica then OnlineReplica.
       const chronological = all.rows.slice().reverse();
@@ -259,17 +259,25 @@ describe("stored state-change history", () => {
       }
       expect(all.rows.every((e) => e.offset !== null && e.at >= before.getTime() && e.at <= after.getTime())).toBe(true);
 
-      const partitions = await store.history(clusterId, { machine: "partition", subject: "HISTORY", from: before });
+      const partitions = await store.history(clusterId, { machine: "partition", q: "HISTORY", from: before });
       expect(partitions.total).toBe(4);
       expect(partitions.rows.map((e) => `${e.subject}:${e.to}`).sort()).toEqual(["history-0:NewPartition", "history-0:OnlinePartition", "history-1:NewPartition", "history-1:OnlinePartition"]);
       expect(partitions.rows.every((e) => e.machine === "partition")).toBe(true);
 
-      const paged = await store.history(clusterId, { subject: "history-", from: before, pageSize: 3, page: 3 });
+      const paged = await store.history(clusterId, { q: "history-", from: before, pageSize: 3, page: 3 });
       expect([paged.total, paged.pages, paged.page, paged.rows.length]).toEqual([8, 3, 3, 2]);
-      expect((await store.history(clusterId, { subject: "history-", from: before, pageSize: 3, page: 99 })).page).toBe(3);
+      expect((await store.history(clusterId, { q: "history-", from: before, pageSize: 3, page: 99 })).page).toBe(3);
 
-      expect((await store.history(clusterId, { subject: "history-", to: before })).total).toBe(0);
-      expect((await store.history("another-cluster", { subject: "history-" })).total).toBe(0);
+      // Exact filters: a topic's partitions and replicas (not those of history-more), a broker's replicas.
+      await conn.createTopic({ name: "history-more", partitions: 1, replicationFactor: 1, configs: {} });
+      await until("history-more stored", async () => (await store.history(clusterId, { topic: "history-more" })).total >= 4);
+      expect((await store.history(clusterId, { topic: "history", from: before })).total).toBe(8);
+      const onBroker = await store.history(clusterId, { broker: 0, topic: "history", from: before });
+      expect(onBroker.rows.map((e) => e.subject).sort()).toEqual(["history-0@0", "history-0@0", "history-1@0", "history-1@0"]);
+      expect((await store.history(clusterId, { group: "history-0", from: before })).total).toBe(0);
+
+      expect((await store.history(clusterId, { q: "history-", to: before })).total).toBe(0);
+      expect((await store.history("another-cluster", { q: "history-" })).total).toBe(0);
     } finally {
       await watcher.stop();
     }

@@ -17,6 +17,7 @@ import { ClusterConnection } from "../server/kafka/cluster.ts";
 import { ClusterError } from "../server/kafka/errors.ts";
 import { EventHub, type ObservedEvent } from "../server/kafka/events.ts";
 import { diffGroups, type ObservedGroup } from "../server/kafka/group-diff.ts";
+import { filterFromSearch, matchesFilter, type StateChangeFilter } from "../server/kafka/state-change-filter.ts";
 import { buildSnapshot, diffSnapshots, pageTopics, type ClusterSnapshot } from "../server/kafka/snapshot.ts";
 import { ClusterWatcher, STATE_CHANGES_TOPIC } from "../server/kafka/watcher.ts";
 import { browseMessages } from "../server/queries/messages.ts";
@@ -111,6 +112,29 @@ describe("console cluster connection", () => {
     expect(fromOffset.map((m) => m.value)).toEqual(["v1", "v2"]);
     expect(fromOffset[0]!.headers).toEqual({ h: "x" });
     expect(await conn.topicDetail("no-such-topic")).toBeNull();
+  });
+
+  it("browses messages from a timestamp: each partition from its first message at or after it, merged oldest first", async () => {
+    await conn.createTopic({ name: "stamped", partitions: 2, replicationFactor: 1, configs: {} });
+    const t = 1_700_000_000_000;
+    const kafka = new Kafka({ clientId: "console-it", brokers: [node.bootstrap], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: "stamped",
+      messages: [
+        { partition: 0, value: "a", timestamp: String(t) },
+        { partition: 0, value: "b", timestamp: String(t + 1000) },
+        { partition: 0, value: "d", timestamp: String(t + 2000) },
+        { partition: 1, value: "c", timestamp: String(t + 1500) },
+      ],
+    });
+    await producer.disconnect();
+    const from = async (timestamp: number) => (await browseMessages(conn, { topic: "stamped", partition: null, mode: "timestamp", timestamp, limit: 10 })).map((m) => `${m.partition}:${m.offset}:${m.value}`);
+    expect(await from(t + 1000)).toEqual(["0:1:b", "1:0:c", "0:2:d"]);
+    expect(await from(t + 1001)).toEqual(["1:0:c", "0:2:d"]);
+    expect(await from(t - 1)).toEqual(["0:0:a", "0:1:b", "1:0:c", "0:2:d"]);
+    expect(await from(t + 5000)).toEqual([]);
   });
 
   it("deletes a topic through kafkajs and reports Kafka's error for an unknown one", async () => {
@@ -229,6 +253,27 @@ describe("console group diffs (clusters without __state_changes)", () => {
   it("does not take the empty assignments of a rebalancing group for a reassignment", () => {
     expect(diff(group("PreparingRebalance", [member("m1")]), group("CompletingRebalance", [member("m1")]))).toEqual(["PreparingRebalance->CompletingRebalance members joined; waiting for the leader's assignment"]);
     expect(diff(group("Stable", [member("m1", { t: [0] })]), group("PreparingRebalance", [member("m1")]))).toEqual(["Stable->PreparingRebalance rebalance started"]);
+  });
+});
+
+describe("state-change filters", () => {
+  const e = (machine: string, subject: string) => ({ machine, subject });
+  const pass = (f: StateChangeFilter) =>
+    [e("partition", "orders-3"), e("replica", "orders-3@2"), e("partition", "orders-archive-1"), e("broker", "2"), e("replica", "other-0@2"), e("group", "orders-3"), e("group", "payments")]
+      .filter((x) => matchesFilter(x, f))
+      .map((x) => `${x.machine} ${x.subject}`);
+
+  it("matches a topic's partitions and replicas exactly, a broker with its replicas, a group by id", () => {
+    expect(pass({ topic: "orders" })).toEqual(["partition orders-3", "replica orders-3@2"]);
+    expect(pass({ broker: 2 })).toEqual(["replica orders-3@2", "broker 2", "replica other-0@2"]);
+    expect(pass({ topic: "orders", broker: 2 })).toEqual(["replica orders-3@2"]);
+    expect(pass({ group: "orders-3" })).toEqual(["group orders-3"]);
+    expect(pass({ machine: "replica", q: "OTHER" })).toEqual(["replica other-0@2"]);
+  });
+
+  it("reads the filter from the page's search parameters, dropping what cannot match", () => {
+    expect(filterFromSearch({ machine: "partition", topic: " orders ", broker: "2", group: "", q: "x" })).toEqual({ machine: "partition", topic: "orders", group: undefined, broker: 2, q: "x" });
+    expect(filterFromSearch({ machine: "bogus", broker: "two" })).toEqual({ machine: undefined, topic: undefined, group: undefined, broker: undefined, q: undefined });
   });
 });
 

@@ -4,6 +4,7 @@ import { Card, ErrorPanel, PageTitle } from "../../components/ui.tsx";
 import { requireUser } from "../../server/auth/session.ts";
 import { summarize } from "../../server/kafka/summary.ts";
 import { loadSnapshot } from "../../server/queries/cluster.ts";
+import { storedHistory } from "../../server/queries/state-changes.ts";
 import { getRuntime } from "../../server/runtime.ts";
 
 export const metadata = { title: "Overview" };
@@ -12,10 +13,7 @@ export default async function OverviewPage() {
   await requireUser();
   const rt = await getRuntime();
   const snap = await loadSnapshot(rt);
-  let events = rt.hub.recent(200).reverse();
-  if (events.length === 0 && snap.ok && snap.value.clusterId) {
-    events = await rt.stateChanges.recent(snap.value.clusterId, { limit: 50 }).catch(() => []);
-  }
+  const events = rt.hub.recent(200).reverse();
   const source = rt.watcher.describeSource();
   return (
     <>
@@ -33,7 +31,7 @@ export default async function OverviewPage() {
           </span>
         }
       >
-        <EventFeed initial={events} limit={50} />
+        <EventFeed initial={events} stored={await storedHistory(rt, {})} limit={50} />
       </Card>
     </>
   );

@@ -1,6 +1,8 @@
 import type { PrismaClient } from "./generated/client.ts";
 import type { Prisma } from "./generated/client.ts";
 import type { ObservedEvent } from "../kafka/events.ts";
+import { subjectParts } from "../kafka/state-change-subject.ts";
+import type { StateChangeFilter } from "../kafka/state-change-filter.ts";
 
 /** Observed state changes, kept for history beyond the watcher's in-memory ring. */
 export class StateChangeStore {
@@ -21,6 +23,7 @@ export class StateChangeStore {
         epoch: e.epoch,
         at: new Date(e.at),
         offset: e.offset === null ? null : BigInt(e.offset),
+        ...subjectParts(e.machine, e.subject),
       })),
     });
   }
@@ -32,14 +35,19 @@ export class StateChangeStore {
   }
 
   /**
-   * The stored history of one cluster in a time range, newest first, filtered by machine and
-   * by text in the subject (a topic's partitions and replicas, a group, a broker id), paged.
+   * The stored history of one cluster in a time range, newest first, filtered as the live
+   * stream is (machine, topic, group, broker, text in the subject), paged.
    */
   async history(clusterId: string, filter: HistoryFilter = {}): Promise<HistoryPage> {
     const where: Prisma.StateChangeWhereInput = {
       cluster: clusterId,
-      ...(filter.machine ? { machine: filter.machine } : {}),
-      ...(filter.subject ? { subject: { contains: filter.subject, mode: "insensitive" as const } } : {}),
+      AND: [
+        filter.machine ? { machine: filter.machine } : {},
+        filter.topic !== undefined ? { topic: filter.topic } : {},
+        filter.group !== undefined ? { machine: "group", subject: filter.group } : {},
+        filter.broker !== undefined ? { broker: filter.broker } : {},
+        filter.q ? { subject: { contains: filter.q, mode: "insensitive" as const } } : {},
+      ],
       ...(filter.from || filter.to ? { at: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lte: filter.to } : {}) } } : {}),
     };
     const pageSize = Math.min(Math.max(filter.pageSize ?? 50, 1), 500);
@@ -49,20 +57,9 @@ export class StateChangeStore {
     const rows = await this.prisma.stateChange.findMany({ where, orderBy: [{ at: "desc" }, { id: "desc" }], skip: (page - 1) * pageSize, take: pageSize });
     return { rows: rows.map(toEvent), total, page, pages, pageSize };
   }
-
-  async recent(clusterId: string, filter: { machine?: string; subject?: string; limit?: number } = {}): Promise<ObservedEvent[]> {
-    const rows = await this.prisma.stateChange.findMany({
-      where: { cluster: clusterId, ...(filter.machine ? { machine: filter.machine } : {}), ...(filter.subject ? { subject: filter.subject } : {}) },
-      orderBy: [{ at: "desc" }, { id: "desc" }],
-      take: Math.min(filter.limit ?? 100, 1000),
-    });
-    return rows.map(toEvent);
-  }
 }
 
-export interface HistoryFilter {
-  machine?: string | undefined;
-  subject?: string | undefined;
+export interface HistoryFilter extends StateChangeFilter {
   from?: Date | undefined;
   to?: Date | undefined;
   page?: number | undefined;

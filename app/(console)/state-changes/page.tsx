@@ -1,6 +1,6 @@
 import { LocalTime } from "../../../components/local-time.tsx";
 import { Pager } from "../../../components/pager.tsx";
-import { MACHINES, RANGES, matchesFilter, type StateChangeFilter } from "../../../components/state-change-filter.ts";
+import { RANGES, filterFromSearch, matchesFilter } from "../../../server/kafka/state-change-filter.ts";
 import { Details, LiveStateChanges, StateChangeFilters } from "../../../components/state-changes-live.tsx";
 import { Badge, Card, ErrorPanel, PageTitle, td, th } from "../../../components/ui.tsx";
 import { requireUser } from "../../../server/auth/session.ts";
@@ -9,7 +9,7 @@ import { getRuntime } from "../../../server/runtime.ts";
 
 export const metadata = { title: "State changes" };
 
-type Search = { machine?: string; q?: string; from?: string; to?: string; range?: string; page?: string };
+type Search = { machine?: string; topic?: string; group?: string; broker?: string; q?: string; from?: string; to?: string; range?: string; page?: string };
 
 function instant(s: string | undefined): Date | undefined {
   if (!s) return undefined;
@@ -21,9 +21,9 @@ export default async function StateChangesPage({ searchParams }: { searchParams:
   await requireUser();
   const sp = await searchParams;
   const rt = await getRuntime();
-  const machine = sp.machine && (MACHINES as readonly string[]).includes(sp.machine) ? sp.machine : "";
-  const q = sp.q?.trim() ?? "";
-  const filter: StateChangeFilter = { machine: machine || undefined, q: q || undefined };
+  const filter = filterFromSearch(sp);
+  const filtered = Object.values(filter).some((v) => v !== undefined);
+  const filterParams = { machine: filter.machine, topic: filter.topic, group: filter.group, broker: filter.broker?.toString(), q: filter.q };
   const range = sp.range && RANGES[sp.range] ? sp.range : undefined;
   const now = Date.now();
   const from = range ? new Date(now - RANGES[range]!.ms) : instant(sp.from);
@@ -42,7 +42,7 @@ export default async function StateChangesPage({ searchParams }: { searchParams:
   let historyError: string | null = null;
   if (clusterId) {
     try {
-      history = await rt.stateChanges.history(clusterId, { machine: filter.machine, subject: filter.q, from, to, page: Number(sp.page) || 1, pageSize: 50 });
+      history = await rt.stateChanges.history(clusterId, { ...filter, from, to, page: Number(sp.page) || 1, pageSize: 50 });
     } catch (err) {
       historyError = err instanceof Error ? err.message : String(err);
     }
@@ -57,11 +57,11 @@ export default async function StateChangesPage({ searchParams }: { searchParams:
       <p className="-mt-4 mb-4 text-sm text-slate-500">
         Transitions of the cluster&apos;s state machines (partition, replica, group, broker, controller) — {source}.
       </p>
-      <StateChangeFilters machine={machine} q={q} from={range ? undefined : sp.from} to={range ? undefined : sp.to} range={range} />
+      <StateChangeFilters filter={filterParams} from={range ? undefined : sp.from} to={range ? undefined : sp.to} range={range} />
       <Card
         title={
           <span>
-            Live <span className="font-normal text-slate-500">— as they happen{filter.machine || filter.q ? ", filtered" : ""}</span>
+            Live <span className="font-normal text-slate-500">— as they happen{filtered ? ", filtered" : ""}</span>
           </span>
         }
       >
@@ -119,7 +119,7 @@ export default async function StateChangesPage({ searchParams }: { searchParams:
               </table>
             </div>
             <div className="mt-3">
-              <Pager page={history.page} pages={history.pages} base="/state-changes" params={{ machine: machine || undefined, q: q || undefined, range, from: range ? undefined : sp.from, to: range ? undefined : sp.to }} />
+              <Pager page={history.page} pages={history.pages} base="/state-changes" params={{ ...filterParams, range, from: range ? undefined : sp.from, to: range ? undefined : sp.to }} />
             </div>
           </>
         ) : (

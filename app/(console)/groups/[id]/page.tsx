@@ -6,6 +6,7 @@ import { RefreshOnChange } from "../../../../components/refresh-on-change.tsx";
 import { Badge, Card, ErrorPanel, PageTitle, buttonSecondary, stateTone, td, th } from "../../../../components/ui.tsx";
 import { allows } from "../../../../server/auth/roles.ts";
 import { requireUser } from "../../../../server/auth/session.ts";
+import { storedHistory } from "../../../../server/queries/state-changes.ts";
 import { getRuntime } from "../../../../server/runtime.ts";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
@@ -33,11 +34,7 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
   if (!group) return <ErrorPanel title="Unknown group">{groupId}</ErrorPanel>;
   const empty = group.state === "Empty" || group.state === "Dead";
   const events = rt.hub.recent(200).reverse();
-  let history = events.filter((e) => e.machine === "group" && e.subject === groupId);
-  if (history.length === 0) {
-    const clusterId = rt.cluster.last?.clusterId;
-    if (clusterId) history = await rt.stateChanges.recent(clusterId, { machine: "group", subject: groupId, limit: 50 }).catch(() => []);
-  }
+  const history = await storedHistory(rt, { group: groupId });
   const memberOf = new Map(group.members.map((m, i) => [m.memberId, i + 1]));
   const totalLag = offsets.reduce((n, o) => n + (o.lag ?? 0), 0);
   return (
@@ -141,7 +138,7 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
         )}
       </Card>
       <Card className="mt-6" title="Timeline">
-        <EventFeed initial={events.length > 0 ? events : history} machine="group" subject={groupId} />
+        <EventFeed initial={events} stored={history} filter={{ group: groupId }} />
       </Card>
       {allows(user.role, "operator") ? (
         <>
@@ -153,6 +150,9 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
             <ResetOffsetsForm groupId={groupId} topics={[...new Set(offsets.map((o) => o.topic))]} empty={empty} />
           </Card>
           <Card className="mt-6 border-red-200" title="Delete group">
+            <p className="mb-3 text-sm text-slate-600" data-testid="delete-empty-rule">
+              Deletes the group and its committed offsets (DeleteGroups). Kafka refuses while the group has members (NON_EMPTY_GROUP){empty ? "; this group is empty." : `; it is ${group.state} now.`}
+            </p>
             <DeleteGroupForm groupId={groupId} />
           </Card>
         </>

@@ -7,6 +7,7 @@ import { EventFeed } from "../../../../components/event-feed.tsx";
 import { Badge, Card, ErrorPanel, PageTitle, buttonSecondary, formatBytes, stateTone, td, th } from "../../../../components/ui.tsx";
 import { allows } from "../../../../server/auth/roles.ts";
 import { requireUser } from "../../../../server/auth/session.ts";
+import { storedHistory } from "../../../../server/queries/state-changes.ts";
 import { getRuntime } from "../../../../server/runtime.ts";
 
 export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
@@ -199,7 +200,7 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
         </Card>
       ) : null}
       <Card className="mt-6" title="State changes of this topic">
-        <EventFeed initial={events} topic={name} />
+        <EventFeed initial={events} stored={await storedHistory(rt, { topic: name })} filter={{ topic: name }} />
       </Card>
       {allows(user.role, "operator") ? (
         <Card className="mt-6 border-red-200" title="Delete topic">

@@ -101,7 +101,9 @@ export const StateChangeScalarFieldEnum = {
   node: 'node',
   epoch: 'epoch',
   at: 'at',
-  offset: 'offset'
+  offset: 'offset',
+  topic: 'topic',
+  broker: 'broker'
 } as const
 
 export type StateChangeScalarFieldEnum = (typeof StateChangeScalarFieldEnum)[keyof typeof StateChangeScalarFieldEnum]

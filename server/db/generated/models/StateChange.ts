@@ -32,6 +32,7 @@ export type StateChangeAvgAggregateOutputType = {
   node: number | null
   epoch: number | null
   offset: number | null
+  broker: number | null
 }
 
 export type StateChangeSumAggregateOutputType = {
@@ -39,6 +40,7 @@ export type StateChangeSumAggregateOutputType = {
   node: number | null
   epoch: number | null
   offset: bigint | null
+  broker: number | null
 }
 
 export type StateChangeMinAggregateOutputType = {
@@ -53,6 +55,8 @@ export type StateChangeMinAggregateOutputType = {
   epoch: number | null
   at: Date | null
   offset: bigint | null
+  topic: string | null
+  broker: number | null
 }
 
 export type StateChangeMaxAggregateOutputType = {
@@ -67,6 +71,8 @@ export type StateChangeMaxAggregateOutputType = {
   epoch: number | null
   at: Date | null
   offset: bigint | null
+  topic: string | null
+  broker: number | null
 }
 
 export type StateChangeCountAggregateOutputType = {
@@ -82,6 +88,8 @@ export type StateChangeCountAggregateOutputType = {
   epoch: number
   at: number
   offset: number
+  topic: number
+  broker: number
   _all: number
 }
 
@@ -91,6 +99,7 @@ export type StateChangeAvgAggregateInputType = {
   node?: true
   epoch?: true
   offset?: true
+  broker?: true
 }
 
 export type StateChangeSumAggregateInputType = {
@@ -98,6 +107,7 @@ export type StateChangeSumAggregateInputType = {
   node?: true
   epoch?: true
   offset?: true
+  broker?: true
 }
 
 export type StateChangeMinAggregateInputType = {
@@ -112,6 +122,8 @@ export type StateChangeMinAggregateInputType = {
   epoch?: true
   at?: true
   offset?: true
+  topic?: true
+  broker?: true
 }
 
 export type StateChangeMaxAggregateInputType = {
@@ -126,6 +138,8 @@ export type StateChangeMaxAggregateInputType = {
   epoch?: true
   at?: true
   offset?: true
+  topic?: true
+  broker?: true
 }
 
 export type StateChangeCountAggregateInputType = {
@@ -141,6 +155,8 @@ export type StateChangeCountAggregateInputType = {
   epoch?: true
   at?: true
   offset?: true
+  topic?: true
+  broker?: true
   _all?: true
 }
 
@@ -243,6 +259,8 @@ export type StateChangeGroupByOutputType = {
   epoch: number
   at: Date
   offset: bigint | null
+  topic: string | null
+  broker: number | null
   _count: StateChangeCountAggregateOutputType | null
   _avg: StateChangeAvgAggregateOutputType | null
   _sum: StateChangeSumAggregateOutputType | null
@@ -281,6 +299,8 @@ export type StateChangeWhereInput = {
   epoch?: Prisma.IntFilter<"StateChange"> | number
   at?: Prisma.DateTimeFilter<"StateChange"> | Date | string
   offset?: Prisma.BigIntNullableFilter<"StateChange"> | bigint | number | null
+  topic?: Prisma.StringNullableFilter<"StateChange"> | string | null
+  broker?: Prisma.IntNullableFilter<"StateChange"> | number | null
 }
 
 export type StateChangeOrderByWithRelationInput = {
@@ -296,6 +316,8 @@ export type StateChangeOrderByWithRelationInput = {
   epoch?: Prisma.SortOrder
   at?: Prisma.SortOrder
   offset?: Prisma.SortOrderInput | Prisma.SortOrder
+  topic?: Prisma.SortOrderInput | Prisma.SortOrder
+  broker?: Prisma.SortOrderInput | Prisma.SortOrder
 }
 
 export type StateChangeWhereUniqueInput = Prisma.AtLeast<{
@@ -314,6 +336,8 @@ export type StateChangeWhereUniqueInput = Prisma.AtLeast<{
   epoch?: Prisma.IntFilter<"StateChange"> | number
   at?: Prisma.DateTimeFilter<"StateChange"> | Date | string
   offset?: Prisma.BigIntNullableFilter<"StateChange"> | bigint | number | null
+  topic?: Prisma.StringNullableFilter<"StateChange"> | string | null
+  broker?: Prisma.IntNullableFilter<"StateChange"> | number | null
 }, "id">
 
 export type StateChangeOrderByWithAggregationInput = {
@@ -329,6 +353,8 @@ export type StateChangeOrderByWithAggregationInput = {
   epoch?: Prisma.SortOrder
   at?: Prisma.SortOrder
   offset?: Prisma.SortOrderInput | Prisma.SortOrder
+  topic?: Prisma.SortOrderInput | Prisma.SortOrder
+  broker?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.StateChangeCountOrderByAggregateInput
   _avg?: Prisma.StateChangeAvgOrderByAggregateInput
   _max?: Prisma.StateChangeMaxOrderByAggregateInput
@@ -352,6 +378,8 @@ export type StateChangeScalarWhereWithAggregatesInput = {
   epoch?: Prisma.IntWithAggregatesFilter<"StateChange"> | number
   at?: Prisma.DateTimeWithAggregatesFilter<"StateChange"> | Date | string
   offset?: Prisma.BigIntNullableWithAggregatesFilter<"StateChange"> | bigint | number | null
+  topic?: Prisma.StringNullableWithAggregatesFilter<"StateChange"> | string | null
+  broker?: Prisma.IntNullableWithAggregatesFilter<"StateChange"> | number | null
 }
 
 export type StateChangeCreateInput = {
@@ -367,6 +395,8 @@ export type StateChangeCreateInput = {
   epoch: number
   at: Date | string
   offset?: bigint | number | null
+  topic?: string | null
+  broker?: number | null
 }
 
 export type StateChangeUncheckedCreateInput = {
@@ -382,6 +412,8 @@ export type StateChangeUncheckedCreateInput = {
   epoch: number
   at: Date | string
   offset?: bigint | number | null
+  topic?: string | null
+  broker?: number | null
 }
 
 export type StateChangeUpdateInput = {
@@ -397,6 +429,8 @@ export type StateChangeUpdateInput = {
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   at?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   offset?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  topic?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  broker?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type StateChangeUncheckedUpdateInput = {
@@ -412,6 +446,8 @@ export type StateChangeUncheckedUpdateInput = {
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   at?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   offset?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  topic?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  broker?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type StateChangeCreateManyInput = {
@@ -427,6 +463,8 @@ export type StateChangeCreateManyInput = {
   epoch: number
   at: Date | string
   offset?: bigint | number | null
+  topic?: string | null
+  broker?: number | null
 }
 
 export type StateChangeUpdateManyMutationInput = {
@@ -442,6 +480,8 @@ export type StateChangeUpdateManyMutationInput = {
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   at?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   offset?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  topic?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  broker?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type StateChangeUncheckedUpdateManyInput = {
@@ -457,6 +497,8 @@ export type StateChangeUncheckedUpdateManyInput = {
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   at?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   offset?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  topic?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  broker?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type StateChangeCountOrderByAggregateInput = {
@@ -472,6 +514,8 @@ export type StateChangeCountOrderByAggregateInput = {
   epoch?: Prisma.SortOrder
   at?: Prisma.SortOrder
   offset?: Prisma.SortOrder
+  topic?: Prisma.SortOrder
+  broker?: Prisma.SortOrder
 }
 
 export type StateChangeAvgOrderByAggregateInput = {
@@ -479,6 +523,7 @@ export type StateChangeAvgOrderByAggregateInput = {
   node?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
   offset?: Prisma.SortOrder
+  broker?: Prisma.SortOrder
 }
 
 export type StateChangeMaxOrderByAggregateInput = {
@@ -493,6 +538,8 @@ export type StateChangeMaxOrderByAggregateInput = {
   epoch?: Prisma.SortOrder
   at?: Prisma.SortOrder
   offset?: Prisma.SortOrder
+  topic?: Prisma.SortOrder
+  broker?: Prisma.SortOrder
 }
 
 export type StateChangeMinOrderByAggregateInput = {
@@ -507,6 +554,8 @@ export type StateChangeMinOrderByAggregateInput = {
   epoch?: Prisma.SortOrder
   at?: Prisma.SortOrder
   offset?: Prisma.SortOrder
+  topic?: Prisma.SortOrder
+  broker?: Prisma.SortOrder
 }
 
 export type StateChangeSumOrderByAggregateInput = {
@@ -514,6 +563,7 @@ export type StateChangeSumOrderByAggregateInput = {
   node?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
   offset?: Prisma.SortOrder
+  broker?: Prisma.SortOrder
 }
 
 export type BigIntFieldUpdateOperationsInput = {
@@ -540,6 +590,14 @@ export type NullableBigIntFieldUpdateOperationsInput = {
   divide?: bigint | number
 }
 
+export type NullableIntFieldUpdateOperationsInput = {
+  set?: number | null
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
 
 
 export type StateChangeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -555,6 +613,8 @@ export type StateChangeSelect<ExtArgs extends runtime.Types.Extensions.InternalA
   epoch?: boolean
   at?: boolean
   offset?: boolean
+  topic?: boolean
+  broker?: boolean
 }, ExtArgs["result"]["stateChange"]>
 
 export type StateChangeSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -570,6 +630,8 @@ export type StateChangeSelectCreateManyAndReturn<ExtArgs extends runtime.Types.E
   epoch?: boolean
   at?: boolean
   offset?: boolean
+  topic?: boolean
+  broker?: boolean
 }, ExtArgs["result"]["stateChange"]>
 
 export type StateChangeSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -585,6 +647,8 @@ export type StateChangeSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.E
   epoch?: boolean
   at?: boolean
   offset?: boolean
+  topic?: boolean
+  broker?: boolean
 }, ExtArgs["result"]["stateChange"]>
 
 export type StateChangeSelectScalar = {
@@ -600,9 +664,11 @@ export type StateChangeSelectScalar = {
   epoch?: boolean
   at?: boolean
   offset?: boolean
+  topic?: boolean
+  broker?: boolean
 }
 
-export type StateChangeOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "cluster" | "machine" | "subject" | "from" | "to" | "cause" | "details" | "node" | "epoch" | "at" | "offset", ExtArgs["result"]["stateChange"]>
+export type StateChangeOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "cluster" | "machine" | "subject" | "from" | "to" | "cause" | "details" | "node" | "epoch" | "at" | "offset" | "topic" | "broker", ExtArgs["result"]["stateChange"]>
 
 export type $StateChangePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "StateChange"
@@ -626,6 +692,14 @@ export type $StateChangePayload<ExtArgs extends runtime.Types.Extensions.Interna
      * Offset in __state_changes; null for derived events.
      */
     offset: bigint | null
+    /**
+     * The topic of a partition, replica or reassignment event (from the subject).
+     */
+    topic: string | null
+    /**
+     * The broker a broker or replica event concerns (from the subject).
+     */
+    broker: number | null
   }, ExtArgs["result"]["stateChange"]>
   composites: {}
 }
@@ -1061,6 +1135,8 @@ export interface StateChangeFieldRefs {
   readonly epoch: Prisma.FieldRef<"StateChange", 'Int'>
   readonly at: Prisma.FieldRef<"StateChange", 'DateTime'>
   readonly offset: Prisma.FieldRef<"StateChange", 'BigInt'>
+  readonly topic: Prisma.FieldRef<"StateChange", 'String'>
+  readonly broker: Prisma.FieldRef<"StateChange", 'Int'>
 }
     
 
