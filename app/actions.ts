@@ -4,7 +4,7 @@
 // validation, role check, audit record, cluster call, outcome.
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { alterBrokerConfig, alterTopicConfig, changePassword, createTopic, createUser, deleteGroup, deleteTopic, deleteUser, produceMessage, resetOffsets } from "../server/actions/definitions.ts";
+import { alterBrokerConfig, alterTopicConfig, changePassword, createTopic, createUser, deleteGroup, deleteTopic, deleteUser, produceMessage, resetOffsets, setUserRole } from "../server/actions/definitions.ts";
 import { formObject, perform } from "../server/actions/perform.ts";
 import type { ActionResult } from "../server/actions/run-action.ts";
 import { currentUser, endSession, startSession } from "../server/auth/session.ts";
@@ -70,6 +70,12 @@ export async function createUserAction(_prev: FormState, form: FormData): Promis
 
 export async function deleteUserAction(_prev: FormState, form: FormData): Promise<FormState<{ username: string }>> {
   const r = await perform(deleteUser, formObject(form));
+  if (r.ok) revalidatePath("/users");
+  return r;
+}
+
+export async function setUserRoleAction(_prev: FormState, form: FormData): Promise<FormState<{ username: string; role: string }>> {
+  const r = await perform(setUserRole, formObject(form));
   if (r.ok) revalidatePath("/users");
   return r;
 }

@@ -195,6 +195,8 @@ try {
   });
   await time("groups, page 20 with lag", "/groups?page=20", (h) => `${count(h, "group-row")} rows`);
   await time("groups, search 'group-019'", "/groups?q=group-019", (h) => `${count(h, "group-row")} rows`);
+  // A hot topic: its page reads every group's offsets to list the groups consuming it.
+  await time(`topic ${topicName(0)} detail`, `/topics/${topicName(0)}`, (h) => `${count(h, "topic-consumer-row")} consuming groups`);
   await time("broker 0 detail", "/brokers/0", (h) => `${count(h, "broker-partition-row")} partition rows`);
   await time("state changes, stored history", "/state-changes", (h) => `${count(h, "history-row")} history rows`);
 } finally {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useState } from "react";
-import { changePasswordAction, createUserAction, deleteUserAction, type FormState } from "../app/actions.ts";
+import { changePasswordAction, createUserAction, deleteUserAction, setUserRoleAction, type FormState } from "../app/actions.ts";
 import { Field } from "./field.tsx";
 import { ErrorPanel, button, buttonDanger, buttonSecondary, input } from "./ui.tsx";
 
@@ -19,9 +19,7 @@ export function CreateUserForm() {
       </Field>
       <Field name="role" label="Role" error={fe.role}>
         <select id="role" name="role" value={v.role} onChange={(e) => setV({ ...v, role: e.target.value })} className={input}>
-          <option value="viewer">viewer (read only)</option>
-          <option value="operator">operator (topics, offsets)</option>
-          <option value="admin">admin (everything, users)</option>
+          <RoleOptions />
         </select>
       </Field>
       <div className="pt-6">
@@ -68,6 +66,39 @@ export function ChangePasswordForm({ username }: { username: string }) {
       </button>
       {state && !state.ok ? <span className="text-xs text-red-700">{state.fieldErrors?.password ?? state.error}</span> : null}
       {state?.ok ? <span className="text-xs text-emerald-700">changed</span> : null}
+    </form>
+  );
+}
+
+function RoleOptions() {
+  return (
+    <>
+      <option value="viewer">viewer (read only)</option>
+      <option value="operator">operator (topics, offsets)</option>
+      <option value="admin">admin (everything, users)</option>
+    </>
+  );
+}
+
+/** Changes another user's role; takes effect on their next request (the role is read per request). */
+export function SetRoleForm({ username, role }: { username: string; role: string }) {
+  const [state, action, pending] = useActionState<FormState<{ username: string; role: string }>, FormData>(setUserRoleAction, null);
+  const [value, setValue] = useState(role);
+  return (
+    <form action={action} className="inline-flex items-center gap-2">
+      <input type="hidden" name="username" value={username} />
+      <select name="role" value={value} onChange={(e) => setValue(e.target.value)} className={`${input} w-48 py-1 text-xs`} aria-label={`Role of ${username}`}>
+        <RoleOptions />
+      </select>
+      <button type="submit" className={`${buttonSecondary} px-2 py-1 text-xs`} disabled={pending || value === role}>
+        Change
+      </button>
+      {state && !state.ok ? <span className="text-xs text-red-700">{state.error}</span> : null}
+      {state?.ok ? (
+        <span className="text-xs text-emerald-700" role="status">
+          now {state.data.role}
+        </span>
+      ) : null}
     </form>
   );
 }

@@ -91,6 +91,18 @@ test("creating a topic: Kafka's errors appear next to the field, then it is crea
   await shot(page, "topic-detail");
   const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
   expect(meta.topics[0]!.partitions).toHaveLength(3);
+
+  // Edit a config on the topic: Kafka's refusal at the field, then the new value in the table.
+  await hydrated(page);
+  await page.getByLabel("Config").fill("retention.ms");
+  await page.getByLabel("Value").fill("soon");
+  await page.getByRole("button", { name: "Set config" }).click();
+  await expect(page.getByTestId("error-value")).toContainText("INVALID_CONFIG");
+  await page.getByLabel("Value").fill("7200000");
+  await page.getByRole("button", { name: "Set config" }).click();
+  await expect(page.getByTestId("config-form").getByRole("status")).toContainText(`Set retention.ms = 7200000 on topic ${TOPIC}.`);
+  await expect(page.getByTestId("configs-table")).toContainText("7200000");
+  expect((await admin.describeConfigs({ resources: [{ type: 2, name: TOPIC, configNames: ["retention.ms"] }], includeSynonyms: false })).resources[0]!.configEntries[0]!.configValue).toBe("7200000");
 });
 
 test("messages produced with kafkajs show in the message browser and the offsets", async ({ page }) => {
@@ -191,19 +203,33 @@ test("a viewer cannot delete: the server refuses the delete action itself, not j
   await viewerCtx.close();
 });
 
-test("an operator-level user deletes the topic after typing its name", async ({ page }) => {
+test("an admin makes the viewer an operator, who then deletes the topic after typing its name", async ({ page, browser }) => {
   await signIn(page, "admin", ADMIN_PASSWORD());
-  await page.goto(`/topics/${TOPIC}`);
+  await page.goto("/users");
   await hydrated(page);
-  const button = page.getByRole("button", { name: "Delete topic" });
-  await page.getByLabel("Type the topic name to confirm").fill(`${TOPIC}-typo`);
+  const role = page.locator(`[data-testid="user-role"][data-user="${VIEWER.username}"]`);
+  await role.getByLabel(`Role of ${VIEWER.username}`).selectOption("operator");
+  await role.getByRole("button", { name: "Change" }).click();
+  await expect(role.getByRole("status")).toHaveText("now operator");
+  await page.reload();
+  await expect(role.getByLabel(`Role of ${VIEWER.username}`)).toHaveValue("operator");
+
+  // The role is read on every request: the same user may now delete.
+  const ctx = await browser.newContext();
+  const op = await ctx.newPage();
+  await signIn(op, VIEWER.username, VIEWER.password);
+  await op.goto(`/topics/${TOPIC}`);
+  await hydrated(op);
+  const button = op.getByRole("button", { name: "Delete topic" });
+  await op.getByLabel("Type the topic name to confirm").fill(`${TOPIC}-typo`);
   await expect(button).toBeDisabled();
-  await page.getByLabel("Type the topic name to confirm").fill(TOPIC);
+  await op.getByLabel("Type the topic name to confirm").fill(TOPIC);
   await button.click();
-  await expect(page).toHaveURL(new RegExp(`/topics\\?deleted=${TOPIC}$`));
-  await page.goto(`/topics?q=${TOPIC}`);
-  await expect(page.getByTestId("topics-table")).toContainText("No topics match.");
+  await expect(op).toHaveURL(new RegExp(`/topics\\?deleted=${TOPIC}$`));
+  await op.goto(`/topics?q=${TOPIC}`);
+  await expect(op.getByTestId("topics-table")).toContainText("No topics match.");
   expect((await admin.listTopics()).includes(TOPIC)).toBe(false);
+  await ctx.close();
 });
 
 test("consumer groups: state lit live, Kafka's empty-group rule for resets, reset and delete", async ({ page }) => {
@@ -249,6 +275,14 @@ test("consumer groups: state lit live, Kafka's empty-group rule for resets, rese
   await expect(page.getByRole("status")).toContainText("Offsets reset: 0→0, 1→0");
   await page.reload();
   await expect(page.getByTestId("group-offset-row").getByTestId("lag")).toHaveText(["2", "2"]);
+
+  // The topic's page lists the group among its consumers, with its lag on the topic.
+  await page.goto(`/topics/${topic}`);
+  const consumerRow = page.locator(`[data-testid="topic-consumer-row"][data-group="${groupId}"]`);
+  await expect(consumerRow).toContainText("Empty");
+  await expect(consumerRow).toContainText("2 of 2");
+  await expect(consumerRow.getByTestId("topic-consumer-lag")).toHaveText("4");
+  await page.goto(`/groups/${groupId}`);
   await hydrated(page);
   await page.getByLabel("Type the group id to confirm").fill(groupId);
   await page.getByRole("button", { name: "Delete group" }).click();
@@ -266,9 +300,12 @@ test("the audit page lists each action with its actor and outcome, and filters",
   await expect(row("topic.create", "admin", "ok")).toHaveCount(1);
   await expect(row("topic.create", "admin", "ok")).toContainText(`"topic":"${TOPIC}"`);
   await expect(row("message.produce", "admin", "ok")).toHaveCount(1);
+  await expect(row("topic.alterConfig", "admin", "error")).toContainText("INVALID_CONFIG");
+  await expect(row("topic.alterConfig", "admin", "ok")).toContainText('"value":"7200000"');
   await expect(row("user.create", "admin", "ok")).toContainText(VIEWER.username);
   await expect(row("topic.delete", VIEWER.username, "error")).toContainText("forbidden");
-  await expect(row("topic.delete", "admin", "ok")).toHaveCount(1);
+  await expect(row("user.setRole", "admin", "ok")).toContainText('"role":"operator"');
+  await expect(row("topic.delete", VIEWER.username, "ok")).toHaveCount(1);
   await expect(row("group.resetOffsets", "admin", "error")).toContainText("NON_EMPTY_GROUP");
   await expect(row("group.resetOffsets", "admin", "ok")).toHaveCount(1);
   await expect(row("group.delete", "admin", "ok")).toContainText("e2e-group");

@@ -122,6 +122,19 @@ describe("console consumer groups", () => {
     await groups.delete("memberless-c");
   });
 
+  it("resets a group's offsets to a timestamp: the first offset at or after it, the log end past the last message", async () => {
+    const t = 1_700_000_000_000;
+    await conn.createTopic({ name: "console-groups-stamped", partitions: 1, replicationFactor: 1, configs: {} });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: "console-groups-stamped", messages: [0, 1, 2, 3].map((i) => ({ value: `s${i}`, timestamp: String(t + i * 1000) })) });
+    await producer.disconnect();
+    expect(await groups.resetOffsets("stamped", "console-groups-stamped", { kind: "timestamp", timestamp: t + 1500 })).toEqual([{ partition: 0, offset: "2" }]);
+    expect(await groups.resetOffsets("stamped", "console-groups-stamped", { kind: "timestamp", timestamp: t })).toEqual([{ partition: 0, offset: "0" }]);
+    expect(await groups.resetOffsets("stamped", "console-groups-stamped", { kind: "timestamp", timestamp: t + 60_000 })).toEqual([{ partition: 0, offset: "4" }]);
+    await groups.delete("stamped");
+  });
+
   it("resets the offsets of an empty group (earliest, an offset, latest) and then deletes it", async () => {
     await consumer!.disconnect();
     consumer = null;

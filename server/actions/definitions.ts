@@ -119,6 +119,24 @@ export const deleteUser: ActionDefinition<typeof deleteUserInput, { username: st
   },
 };
 
+export const setUserRoleInput = z.object({
+  username: z.string().min(1),
+  role: z.enum(ROLES, { message: "Choose viewer, operator or admin" }),
+});
+
+/** An admin changes another user's role; their own is refused, so an admin always remains. */
+export const setUserRole: ActionDefinition<typeof setUserRoleInput, { username: string; role: string }, ActionContext> = {
+  name: "user.setRole",
+  role: "admin",
+  input: setUserRoleInput,
+  audit: (i) => ({ username: i.username, role: i.role }),
+  async run(i, ctx) {
+    if (i.username === ctx.user.username) throw new ActionRefused("SELF_ROLE", "You cannot change your own role (another admin can)");
+    if (!(await ctx.users.setRole(i.username, i.role))) throw new ActionRefused("NO_SUCH_USER", `User ${i.username} does not exist`);
+    return { username: i.username, role: i.role };
+  },
+};
+
 export const changePasswordInput = z.object({
   username: z.string().min(1),
   password: z.string().min(8, "At least 8 characters"),

@@ -38,6 +38,12 @@ export class UserStore {
     await this.prisma.user.update({ where: { username }, data: { passwordHash: await bcrypt.hash(password, BCRYPT_COST) } });
   }
 
+  /** False when there is no such user. */
+  async setRole(username: string, role: Role): Promise<boolean> {
+    const r = await this.prisma.user.updateMany({ where: { username }, data: { role } });
+    return r.count > 0;
+  }
+
   async delete(username: string): Promise<boolean> {
     const r = await this.prisma.user.deleteMany({ where: { username } });
     return r.count > 0;

@@ -1,4 +1,4 @@
-import { ChangePasswordForm, CreateUserForm, DeleteUserButton } from "../../../components/user-forms.tsx";
+import { ChangePasswordForm, CreateUserForm, DeleteUserButton, SetRoleForm } from "../../../components/user-forms.tsx";
 import { Badge, Card, PageTitle, td, th } from "../../../components/ui.tsx";
 import { requirePageRole } from "../../../server/auth/session.ts";
 import { getRuntime } from "../../../server/runtime.ts";
@@ -32,7 +32,9 @@ export default async function UsersPage() {
                 <td className={`${td} font-mono`}>
                   {u.username} {u.username === me.username ? <Badge tone="info">you</Badge> : null}
                 </td>
-                <td className={td}>{u.role}</td>
+                <td className={td} data-testid="user-role" data-user={u.username}>
+                  {u.username === me.username ? u.role : <SetRoleForm username={u.username} role={u.role} />}
+                </td>
                 <td className={`${td} font-mono text-xs`}>{u.createdAt.toISOString().slice(0, 19).replace("T", " ")}</td>
                 <td className={td}>
                   <ChangePasswordForm username={u.username} />
