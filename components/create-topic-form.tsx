@@ -7,7 +7,7 @@ import { ErrorPanel, button, input } from "./ui.tsx";
 
 export function CreateTopicForm() {
   const [state, action, pending] = useActionState<FormState<{ name: string }>, FormData>(createTopicAction, null);
-  const [values, setValues] = useState({ name: "", partitions: "", replicationFactor: "", retentionMs: "", cleanupPolicy: "" });
+  const [values, setValues] = useState({ name: "", partitions: "", replicationFactor: "", retentionMs: "", cleanupPolicy: "", configs: "" });
   const set = (k: keyof typeof values) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [k]: e.target.value }));
   const fieldErrors = state && !state.ok ? (state.fieldErrors ?? {}) : {};
   const formError = state && !state.ok && Object.keys(fieldErrors).filter((k) => k !== "_form").length === 0 ? state.error : null;
@@ -39,6 +39,9 @@ export function CreateTopicForm() {
           </select>
         </Field>
       </div>
+      <Field name="configs" label="Other configs" error={err("configs")} hint="One name=value per line, e.g. max.message.bytes=2097152 or min.insync.replicas=1.">
+        <textarea id="configs" name="configs" rows={3} value={values.configs} onChange={set("configs")} className={`${input} font-mono`} spellCheck={false} {...aria("configs")} />
+      </Field>
       {formError ? <ErrorPanel title="The topic was not created">{formError}</ErrorPanel> : null}
       <button type="submit" disabled={pending} className={button}>
         {pending ? "Creating…" : "Create topic"}

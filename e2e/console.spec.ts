@@ -73,6 +73,10 @@ test("creating a topic: Kafka's errors appear next to the field, then it is crea
 
   await page.getByLabel("retention.ms").fill("3600000");
   await page.getByLabel("cleanup.policy").selectOption("delete");
+  await page.getByLabel("Other configs").fill("max.message.bytes 2000000");
+  await page.getByRole("button", { name: "Create topic" }).click();
+  await expect(page.getByTestId("error-configs")).toContainText("write name=value");
+  await page.getByLabel("Other configs").fill("max.message.bytes=2000000");
   await page.getByRole("button", { name: "Create topic" }).click();
   await expect(page).toHaveURL(new RegExp(`/topics/${TOPIC}\\?created=1$`));
   await expect(page.getByTestId("partition-count")).toHaveText("3");
@@ -88,6 +92,7 @@ test("creating a topic: Kafka's errors appear next to the field, then it is crea
   expect(leaders.sort()).toEqual(["0", "1", "2"]);
   await expect(page.getByTestId("configs-table")).toContainText("retention.ms");
   await expect(page.getByTestId("configs-table")).toContainText("3600000");
+  await expect(page.getByTestId("configs-table")).toContainText("2000000");
   await shot(page, "topic-detail");
   const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
   expect(meta.topics[0]!.partitions).toHaveLength(3);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alterBrokerConfig, alterTopicConfig, type ActionContext } from "../server/actions/definitions.ts";
+import { alterBrokerConfig, alterTopicConfig, createTopic, type ActionContext } from "../server/actions/definitions.ts";
 import { runAction } from "../server/actions/run-action.ts";
 import { UserStore } from "../server/auth/users.ts";
 import { AuditStore } from "../server/db/audit.ts";
@@ -229,6 +229,32 @@ describe("topic configs", () => {
       ["vic", "error", "retention.ms"],
       ["otto", "ok", "retention.ms"],
       ["otto", "error", "retention.ms"],
+    ]);
+  });
+});
+
+describe("creating a topic with more configs", () => {
+  it("takes name=value lines from the form; malformed lines and Kafka's INVALID_CONFIG are shown at that field", async () => {
+    const deps = { audit: new AuditStore(db.prisma), clusterName: "it", context: { cluster: conn, groups: new GroupsClient(conn), users: new UserStore(db.prisma) } };
+    const operator = { username: "otto", role: "operator" as const };
+    const form = (configs: string) => ({ name: "with-configs", partitions: "1", replicationFactor: "1", retentionMs: "", cleanupPolicy: "", configs });
+
+    const malformed = await runAction(createTopic, deps, operator, form("max.message.bytes 2000000"));
+    expect(malformed).toMatchObject({ ok: false, code: "INVALID_INPUT", fieldErrors: { configs: "Line 1: write name=value (e.g. max.message.bytes=2097152)" } });
+    const twice = await runAction(createTopic, deps, operator, form("segment.ms=1000\nsegment.ms=2000"));
+    expect(twice).toMatchObject({ ok: false, fieldErrors: { configs: "Line 2: segment.ms is given twice" } });
+    const ownField = await runAction(createTopic, deps, operator, form("retention.ms=5"));
+    expect(ownField).toMatchObject({ ok: false, fieldErrors: { configs: "Line 1: set retention.ms in its own field" } });
+    const rejected = await runAction(createTopic, deps, operator, form("max.message.bytes=lots"));
+    expect(rejected).toMatchObject({ ok: false, code: "INVALID_CONFIG", fieldErrors: { configs: expect.stringMatching(/max\.message\.bytes/) } });
+    expect((await conn.snapshot(0)).byName.has("with-configs")).toBe(false);
+
+    const created = await runAction(createTopic, deps, operator, form("# the broker's limit is lower\nmax.message.bytes = 2000000\n\nsegment.ms=3600000"));
+    expect(created).toEqual({ ok: true, data: { name: "with-configs" } });
+    const configs = await conn.topicConfigs("with-configs");
+    expect(configs.filter((c) => c.source === "topic").map((c) => [c.name, c.value])).toEqual([
+      ["max.message.bytes", "2000000"],
+      ["segment.ms", "3600000"],
     ]);
   });
 });

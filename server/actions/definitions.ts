@@ -29,15 +29,32 @@ export const createTopicInput = z.object({
   replicationFactor: optionalInt("Replication factor", -32768, 32767),
   retentionMs: z.string().trim().default(""),
   cleanupPolicy: z.string().trim().default(""),
+  /** More topic configs, one `name=value` per line. */
+  configs: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      const out: Record<string, string> = {};
+      for (const [i, raw] of text.split(/\r?\n/).entries()) {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#")) continue;
+        const m = /^([A-Za-z0-9._-]+)\s*=\s*(.*)$/.exec(line);
+        if (!m) ctx.addIssue({ code: "custom", message: `Line ${i + 1}: write name=value (e.g. max.message.bytes=2097152)` });
+        else if (m[1] === "retention.ms" || m[1] === "cleanup.policy") ctx.addIssue({ code: "custom", message: `Line ${i + 1}: set ${m[1]} in its own field` });
+        else if (m[1]! in out) ctx.addIssue({ code: "custom", message: `Line ${i + 1}: ${m[1]} is given twice` });
+        else out[m[1]!] = m[2]!;
+      }
+      return out;
+    }),
 });
 
 export const createTopic: ActionDefinition<typeof createTopicInput, { name: string }, ActionContext> = {
   name: "topic.create",
   role: "operator",
   input: createTopicInput,
-  audit: (i) => ({ topic: i.name, partitions: i.partitions, replicationFactor: i.replicationFactor, retentionMs: i.retentionMs || null, cleanupPolicy: i.cleanupPolicy || null }),
+  audit: (i) => ({ topic: i.name, partitions: i.partitions, replicationFactor: i.replicationFactor, retentionMs: i.retentionMs || null, cleanupPolicy: i.cleanupPolicy || null, configs: i.configs }),
   async run(i, ctx) {
-    const configs: Record<string, string> = {};
+    const configs: Record<string, string> = { ...i.configs };
     if (i.retentionMs !== "") configs["retention.ms"] = i.retentionMs;
     if (i.cleanupPolicy !== "") configs["cleanup.policy"] = i.cleanupPolicy;
     await ctx.cluster.createTopic({ name: i.name, partitions: i.partitions, replicationFactor: i.replicationFactor, configs });

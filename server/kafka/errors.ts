@@ -39,7 +39,7 @@ export function createTopicErrorField(code: number, message: string): string | u
     case ErrorCode.INVALID_CONFIG:
       if (/retention\.ms/.test(message)) return "retentionMs";
       if (/cleanup\.policy/.test(message)) return "cleanupPolicy";
-      return undefined;
+      return "configs";
     default:
       return undefined;
   }
