@@ -7,7 +7,8 @@
 import { parseArgs } from "node:util";
 import { ApiKey } from "../broker/protocol/generated/apis.ts";
 import { TestCluster } from "../test/helpers/cluster-nodes.ts";
-import { WireClient } from "../test/helpers/wire-client.ts";
+import type { WireConnection } from "../broker/network/kafka-connection.ts";
+import { openWire } from "../test/helpers/groups.ts";
 
 const { values } = parseArgs({ options: { topics: { type: "string", default: "200" }, "session-ms": { type: "string", default: "3000" } } });
 const TOPICS = Number(values.topics);
@@ -16,7 +17,7 @@ const SESSION_MS = Number(values["session-ms"]);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} ms, p99 ${pct(xs, 99).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms`;
 
-async function create(client: WireClient, name: string): Promise<number> {
+async function create(client: WireConnection, name: string): Promise<number> {
   const t0 = performance.now();
   const r = await client.request(ApiKey.CreateTopics, 7, { topics: [{ name, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000 });
   if (r.topics[0]!.errorCode !== 0) throw new Error(`create ${name}: error ${r.topics[0]!.errorCode} ${r.topics[0]!.errorMessage}`);
@@ -24,7 +25,7 @@ async function create(client: WireClient, name: string): Promise<number> {
 }
 
 /** Polls Metadata for `topic` on `client` until it is there; returns ms waited. */
-async function visible(client: WireClient, topic: string): Promise<number> {
+async function visible(client: WireConnection, topic: string): Promise<number> {
   const t0 = performance.now();
   for (;;) {
     const md = await client.request(ApiKey.Metadata, 12, { topics: [{ name: topic, topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], allowAutoTopicCreation: false });
@@ -40,13 +41,13 @@ async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs = 6
   }
 }
 
-const brokerIds = async (client: WireClient) =>
+const brokerIds = async (client: WireConnection) =>
   (await client.request(ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false })).brokers.map((b) => b.nodeId).sort();
 
 const tStart = performance.now();
 const cluster = await TestCluster.start(3, { "broker.session.timeout.ms": String(SESSION_MS), "broker.heartbeat.interval.ms": String(Math.max(100, SESSION_MS / 6)) });
 console.log(`three nodes started and unfenced in ${(performance.now() - tStart).toFixed(0)} ms`);
-const clients = await Promise.all(cluster.nodes.map((n) => WireClient.connect(n.bootstrap, "bench")));
+const clients = await Promise.all(cluster.nodes.map((n) => openWire(n.bootstrap, "bench")));
 try {
   const direct: number[] = [];
   const forwarded: number[] = [];

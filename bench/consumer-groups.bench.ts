@@ -14,8 +14,8 @@
  *   npx tsx bench/consumer-groups.bench.ts [--members 50] [--seconds 5]
  */
 import { BrokerNode } from "../test/helpers/broker-node.ts";
-import { createTopic, describeGroup, pickVersion } from "../test/helpers/groups.ts";
-import { advertisedVersions, WireClient } from "../test/helpers/wire-client.ts";
+import type { WireConnection } from "../broker/network/kafka-connection.ts";
+import { createTopic, describeGroup, openWire } from "../test/helpers/groups.ts";
 import { encodeConsumerProtocolAssignment } from "../broker/protocol/generated/message/ConsumerProtocolAssignment.ts";
 import { encodeConsumerProtocolSubscription } from "../broker/protocol/generated/message/ConsumerProtocolSubscription.ts";
 import { Writer } from "../broker/protocol/primitives/writer.ts";
@@ -48,8 +48,6 @@ function assignment(topic: string, partitions: number[]): Buffer {
   return Buffer.from(w.finish());
 }
 
-type Versions = Map<number, { min: number; max: number }>;
-
 /** One raw group member: join (with the KIP-394 member-id round trip), sync, heartbeat, rejoin. */
 class RawMember {
   memberId = "";
@@ -59,8 +57,7 @@ class RawMember {
   private running = true;
 
   constructor(
-    private readonly c: WireClient,
-    private readonly v: Versions,
+    private readonly c: WireConnection,
     private readonly group: string,
     private readonly topic: string,
     private readonly partitions: number,
@@ -72,7 +69,7 @@ class RawMember {
       while (this.running) {
         await sleep(100);
         if (!this.running) return;
-        const hb = await this.c.request(12, pickVersion(this.v, 12, 4), { groupId: this.group, generationId: this.generation, memberId: this.memberId, groupInstanceId: null });
+        const hb = await this.c.request(12, this.c.version(12, 0, 4), { groupId: this.group, generationId: this.generation, memberId: this.memberId, groupInstanceId: null });
         if (hb.errorCode === 0) continue;
         if (hb.errorCode === UNKNOWN_MEMBER_ID) this.memberId = "";
         break; // REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION: rejoin
@@ -83,7 +80,7 @@ class RawMember {
   private async joinAndSync(): Promise<void> {
     for (;;) {
       this.joins++;
-      const j = await this.c.request(11, pickVersion(this.v, 11, 9), {
+      const j = await this.c.request(11, this.c.version(11, 0, 9), {
         groupId: this.group,
         sessionTimeoutMs: 30_000,
         rebalanceTimeoutMs: 30_000,
@@ -111,7 +108,7 @@ class RawMember {
         for (let p = 0; p < this.partitions; p++) per.get(ids[p % ids.length]!)!.push(p);
         assignments = ids.map((id) => ({ memberId: id, assignment: assignment(this.topic, per.get(id)!) }));
       }
-      const s = await this.c.request(14, pickVersion(this.v, 14, 5), {
+      const s = await this.c.request(14, this.c.version(14, 0, 5), {
         groupId: this.group,
         generationId: j.generationId,
         memberId: this.memberId,
@@ -129,7 +126,7 @@ class RawMember {
 
   async leave(): Promise<void> {
     this.running = false;
-    const version = pickVersion(this.v, 13, 5);
+    const version = this.c.version(13, 0, 5);
     const body = version >= 3 ? { groupId: this.group, members: [{ memberId: this.memberId, groupInstanceId: null, reason: null }] } : { groupId: this.group, memberId: this.memberId };
     await this.c.request(13, version, body).catch(() => {});
     this.c.close();
@@ -141,12 +138,11 @@ async function rebalanceRow(delayMs: number): Promise<string> {
   try {
     const topic = "bench-rebalance";
     await createTopic(node.bootstrap, topic, MEMBERS);
-    const clients = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => WireClient.connect(node.bootstrap, `bench-member-${i}`)));
-    const v = await advertisedVersions(clients[0]!);
+    const clients = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => openWire(node.bootstrap, `bench-member-${i}`)));
     // Warm the coordinator (FindCoordinator also creates __consumer_offsets on first use).
-    await clients[0]!.request(10, pickVersion(v, 10, 3), { key: "warm", keyType: 0 });
+    await clients[0]!.request(10, clients[0]!.version(10, 0, 3), { key: "warm", keyType: 0 });
     const group = `bench-group-${delayMs}`;
-    const members = clients.map((c) => new RawMember(c, v, group, topic, MEMBERS));
+    const members = clients.map((c) => new RawMember(c, group, topic, MEMBERS));
     const t0 = performance.now();
     const runs = members.map((m) => m.run().catch((e: unknown) => console.error(`member failed: ${String(e)}`)));
     let stableMs = NaN;
@@ -183,14 +179,13 @@ async function commitRows(): Promise<string[]> {
       [1, 1],
       [4, 16],
     ] as const) {
-      const clients = await Promise.all(Array.from({ length: clientCount }, (_, i) => WireClient.connect(node.bootstrap, `bench-committer-${i}`)));
-      const v = await advertisedVersions(clients[0]!);
-      const version = pickVersion(v, 8, 8);
+      const clients = await Promise.all(Array.from({ length: clientCount }, (_, i) => openWire(node.bootstrap, `bench-committer-${i}`)));
+      const version = clients[0]!.version(8, 0, 8);
       const group = `bench-commits-${clientCount}x${inFlight}`;
       const latencies: number[] = [];
       let errors = 0;
       let offset = 0n;
-      const commitOnce = async (c: WireClient, partition: number) => {
+      const commitOnce = async (c: WireConnection, partition: number) => {
         const t = performance.now();
         const r = await c.request(8, version, {
           groupId: group,
@@ -206,7 +201,7 @@ async function commitRows(): Promise<string[]> {
       // FindCoordinator first, as a client does (it creates __consumer_offsets on first use),
       // until the coordinator answers; then a warm-up (JIT), not measured.
       for (let tries = 0; ; tries++) {
-        const fc = await clients[0]!.request(10, pickVersion(v, 10, 3), { key: group, keyType: 0 });
+        const fc = await clients[0]!.request(10, clients[0]!.version(10, 0, 3), { key: group, keyType: 0 });
         if (fc.errorCode === 0) break;
         if (tries > 100) throw new Error(`FindCoordinator error ${fc.errorCode}`);
         await sleep(100);

@@ -15,7 +15,6 @@ import {
   splitOf,
   waitFor,
   withWire,
-  pickVersion,
   type Assignment,
 } from "./helpers/groups.ts";
 import { rejection } from "./helpers/kafkajs-errors.ts";
@@ -297,7 +296,7 @@ describe("kafkajs admin: group APIs", () => {
     await waitFor("8 messages consumed", () => m.got.length >= 8);
     await broker.waitCommittedAtEnd(og, ot, 2);
     const offsetDelete = (groupId: string) =>
-      withWire(broker.bootstrap, (c, v) => c.request(47, pickVersion(v, 47, 0), { groupId, topics: [{ name: ot, partitions: [{ partitionIndex: 0 }] }] }));
+      withWire(broker.bootstrap, (c) => c.request(47, c.version(47, 0, 0), { groupId, topics: [{ name: ot, partitions: [{ partitionIndex: 0 }] }] }));
     const whileStable = await offsetDelete(og);
     expect(whileStable.errorCode, "top-level error while the group consumes the topic").toBe(0);
     expect(whileStable.topics[0]?.partitions[0]?.errorCode, "GROUP_SUBSCRIBED_TO_TOPIC (86)").toBe(86);
@@ -327,11 +326,11 @@ describe("kafkajs admin: group APIs", () => {
     await createTopic(broker.bootstrap, et, 1);
     const m = await Member.start(eg, et);
     await broker.stable(eg, et, 1, 1);
-    await withWire(broker.bootstrap, async (c, v) => {
-      const fc = await c.request(10, pickVersion(v, 10, 3), { key: eg, keyType: 0 });
+    await withWire(broker.bootstrap, async (c) => {
+      const fc = await c.request(10, c.version(10, 0, 3), { key: eg, keyType: 0 });
       expect(fc, "FindCoordinator names this node").toMatchObject({ errorCode: 0, nodeId: 0, host: "127.0.0.1", port: broker.node.port });
       const join = (over: Record<string, unknown>) =>
-        c.request(11, pickVersion(v, 11, 7), {
+        c.request(11, c.version(11, 0, 7), {
           groupId: eg,
           sessionTimeoutMs: 10_000,
           rebalanceTimeoutMs: 10_000,
@@ -349,7 +348,7 @@ describe("kafkajs admin: group APIs", () => {
       expect(first.memberId.length).toBeGreaterThan(0);
 
       const commit = (generation: number, memberId: string) =>
-        c.request(8, pickVersion(v, 8, 8), {
+        c.request(8, c.version(8, 0, 8), {
           groupId: eg,
           generationIdOrMemberEpoch: generation,
           memberId,
@@ -360,9 +359,9 @@ describe("kafkajs admin: group APIs", () => {
       expect((await commit(1, "not-a-member")).topics[0]!.partitions[0]!.errorCode, "UNKNOWN_MEMBER_ID (25) committing to a Stable group as a stranger").toBe(25);
       expect((await commit(-1, "")).topics[0]!.partitions[0]!.errorCode, "a simple-consumer commit to a group with members is refused (UNKNOWN_MEMBER_ID 25)").toBe(25);
       expect((await commit(9999, m.memberId)).topics[0]!.partitions[0]!.errorCode, "ILLEGAL_GENERATION (22) from a member with a wrong generation").toBe(22);
-      const hb = await c.request(12, pickVersion(v, 12, 4), { groupId: eg, generationId: 9999, memberId: m.memberId, groupInstanceId: null });
+      const hb = await c.request(12, c.version(12, 0, 4), { groupId: eg, generationId: 9999, memberId: m.memberId, groupInstanceId: null });
       expect(hb.errorCode, "Heartbeat with a wrong generation: ILLEGAL_GENERATION (22)").toBe(22);
-      const hb2 = await c.request(12, pickVersion(v, 12, 4), { groupId: eg, generationId: 1, memberId: "not-a-member", groupInstanceId: null });
+      const hb2 = await c.request(12, c.version(12, 0, 4), { groupId: eg, generationId: 1, memberId: "not-a-member", groupInstanceId: null });
       expect(hb2.errorCode, "Heartbeat from a stranger: UNKNOWN_MEMBER_ID (25)").toBe(25);
     });
     // None of that disturbed the member: still Stable with it alone.

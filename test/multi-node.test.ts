@@ -14,7 +14,7 @@ import { TestCluster } from "./helpers/cluster-nodes.ts";
 import { readStateChanges, waitFor, type StateChange } from "./helpers/groups.ts";
 import { rejection } from "./helpers/kafkajs-errors.ts";
 import { describeRun, kcat, lastJson, parseKcatJson, runPython } from "./helpers/run.ts";
-import { WireClient } from "./helpers/wire-client.ts";
+import { openWire } from "./helpers/groups.ts";
 
 const SESSION_MS = 3000;
 let cluster: TestCluster;
@@ -73,7 +73,7 @@ describe("a three-node cluster", () => {
     // Every node serves the same metadata.
     for (const node of cluster.nodes) expect(leaders(await metadata(node.bootstrap, "spread"), "spread")).toEqual(byLeader);
     // A raw CreateTopics to node 2 with replication factor 2 gets Kafka's error code and Samsa's reason.
-    const wire = await WireClient.connect(cluster.node(2).bootstrap);
+    const wire = await openWire(cluster.node(2).bootstrap);
     try {
       const r = await wire.request(ApiKey.CreateTopics, 7, { topics: [{ name: "rf2", numPartitions: 1, replicationFactor: 2, assignments: [], configs: [] }], timeoutMs: 10_000 });
       expect(r.topics[0]).toMatchObject({ errorCode: 38 });
@@ -105,7 +105,7 @@ describe("a three-node cluster", () => {
   it("idempotent producers on different nodes get producer ids from distinct controller blocks", async () => {
     const ids: bigint[] = [];
     for (const id of [1, 2]) {
-      const wire = await WireClient.connect(cluster.node(id).bootstrap);
+      const wire = await openWire(cluster.node(id).bootstrap);
       try {
         const r = await wire.request(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
         expect(r.errorCode).toBe(0);
@@ -203,7 +203,7 @@ describe("a three-node cluster", () => {
 
 /** A group id whose coordinator (its `__consumer_offsets` partition's leader) is node `id`. */
 async function groupCoordinatedBy(id: number): Promise<string> {
-  const wire = await WireClient.connect(cluster.node(0).bootstrap);
+  const wire = await openWire(cluster.node(0).bootstrap);
   try {
     for (let i = 0; i < 200; i++) {
       const group = `multi-node-group-${i}`;

@@ -7,7 +7,7 @@ import { decodeConsumerProtocolAssignment } from "../../broker/protocol/generate
 import { decodeConsumerProtocolSubscription } from "../../broker/protocol/generated/message/ConsumerProtocolSubscription.ts";
 import { Reader } from "../../broker/protocol/primitives/reader.ts";
 import { kcat, parseKcatJson } from "./run.ts";
-import { advertisedVersions, WireClient } from "./wire-client.ts";
+import { WireConnection } from "../../broker/network/kafka-connection.ts";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -74,38 +74,36 @@ export interface GroupView {
   members: GroupMemberView[];
 }
 
+/** A raw connection for tests: requests may wait as long as a rebalance does. */
+export function openWire(bootstrap: string, clientId = "samsa-wire-test"): Promise<WireConnection> {
+  return WireConnection.open(bootstrap, { clientId, timeoutMs: 120_000 });
+}
+
 /** Runs fn with a short-lived raw connection to the broker. */
-export async function withWire<T>(bootstrap: string, fn: (c: WireClient, versions: Map<number, { min: number; max: number }>) => Promise<T>): Promise<T> {
-  const c = await WireClient.connect(bootstrap);
+export async function withWire<T>(bootstrap: string, fn: (c: WireConnection) => Promise<T>): Promise<T> {
+  const c = await openWire(bootstrap);
   try {
-    return await fn(c, await advertisedVersions(c));
+    return await fn(c);
   } finally {
     c.close();
   }
-}
-
-/** The highest version both we (up to `want`) and the broker support; throws if none. */
-export function pickVersion(versions: Map<number, { min: number; max: number }>, apiKey: number, want: number): number {
-  const r = versions.get(apiKey);
-  if (!r || r.min > want) throw new Error(`broker does not serve api ${apiKey} at or below v${want}: ${JSON.stringify(r)}`);
-  return Math.min(r.max, want);
 }
 
 /** Retriable coordinator errors: COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR. */
 const COORDINATOR_RETRIABLE = new Set([14, 15, 16]);
 
 /** FindCoordinator for a group, as a client does first (it also creates __consumer_offsets). */
-async function findCoordinator(c: WireClient, versions: Map<number, { min: number; max: number }>, groupId: string): Promise<void> {
-  const v = pickVersion(versions, 10, 3);
+async function findCoordinator(c: WireConnection, groupId: string): Promise<void> {
+  const v = c.version(10, 0, 3);
   const r = await c.request(10, v, { key: groupId, keyType: 0 });
   if (r.errorCode !== 0) throw new Error(`FindCoordinator ${groupId}: error ${r.errorCode}`);
 }
 
 /** DescribeGroups straight from the broker, with assignments decoded. Throws on a retriable coordinator error. */
 export async function describeGroup(bootstrap: string, groupId: string): Promise<GroupView> {
-  return withWire(bootstrap, async (c, versions) => {
-    await findCoordinator(c, versions, groupId);
-    const r = await c.request(15, pickVersion(versions, 15, 5), { groups: [groupId] });
+  return withWire(bootstrap, async (c) => {
+    await findCoordinator(c, groupId);
+    const r = await c.request(15, c.version(15, 0, 5), { groups: [groupId] });
     const g = r.groups[0]!;
     if (COORDINATOR_RETRIABLE.has(g.errorCode)) throw new Error(`DescribeGroups ${groupId}: retriable error ${g.errorCode}`);
     return {
@@ -162,9 +160,9 @@ export function splitOf(g: GroupView, topic: string): { disjoint: boolean; cover
 
 /** Committed offsets of a group (OffsetFetch straight from the broker): "topic-partition" → offset. */
 export async function committedOffsets(bootstrap: string, groupId: string, topic: string, partitions: number): Promise<number[]> {
-  return withWire(bootstrap, async (c, versions) => {
-    await findCoordinator(c, versions, groupId);
-    const v = pickVersion(versions, 9, 7);
+  return withWire(bootstrap, async (c) => {
+    await findCoordinator(c, groupId);
+    const v = c.version(9, 0, 7);
     const r = await c.request(9, v, {
       groupId,
       topics: [{ name: topic, partitionIndexes: Array.from({ length: partitions }, (_, i) => i) }],
@@ -181,8 +179,8 @@ export async function committedOffsets(bootstrap: string, groupId: string, topic
 
 /** Log end offsets (ListOffsets latest) of partitions 0..n-1. */
 export async function endOffsets(bootstrap: string, topic: string, partitions: number): Promise<number[]> {
-  return withWire(bootstrap, async (c, versions) => {
-    const r = await c.request(2, pickVersion(versions, 2, 7), {
+  return withWire(bootstrap, async (c) => {
+    const r = await c.request(2, c.version(2, 0, 7), {
       replicaId: -1,
       isolationLevel: 0,
       topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, i) => ({ partitionIndex: i, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) }],
@@ -207,8 +205,8 @@ export async function produceEach(bootstrap: string, topic: string, partitions: 
 
 /** Creates a topic with kcat-free raw CreateTopics (fails the test on an error other than "exists"). */
 export async function createTopic(bootstrap: string, name: string, partitions: number): Promise<void> {
-  await withWire(bootstrap, async (c, versions) => {
-    const r = await c.request(19, pickVersion(versions, 19, 5), {
+  await withWire(bootstrap, async (c) => {
+    const r = await c.request(19, c.version(19, 0, 5), {
       topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
       timeoutMs: 30_000,
       validateOnly: false,
@@ -218,8 +216,8 @@ export async function createTopic(bootstrap: string, name: string, partitions: n
   });
   // Metadata reflects the topic once its partitions have leaders.
   await waitFor(`topic ${name} to have leaders`, () =>
-    withWire(bootstrap, async (c, versions) => {
-      const m = await c.request(3, pickVersion(versions, 3, 9), { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name }], allowAutoTopicCreation: false });
+    withWire(bootstrap, async (c) => {
+      const m = await c.request(3, c.version(3, 0, 9), { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name }], allowAutoTopicCreation: false });
       const t = m.topics.find((x) => x.name === name);
       return t && t.errorCode === 0 && t.partitions.length === partitions && t.partitions.every((p) => p.leaderId >= 0);
     }),
