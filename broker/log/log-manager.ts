@@ -49,7 +49,7 @@ export const DEFAULT_LOG_MANAGER_CONFIG: Omit<LogManagerConfig, "log.dirs"> = {
   "log.initial.task.delay.ms": 30000,
 };
 
-type ConfigLayer = Readonly<Record<string, string | number | undefined>>;
+export type ConfigLayer = Readonly<Record<string, string | number | undefined>>;
 
 export interface LogManagerOptions {
   config: Partial<LogManagerConfig> & Pick<LogManagerConfig, "log.dirs">;

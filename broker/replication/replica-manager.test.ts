@@ -3,6 +3,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import { encodeRecordBatch, iterateBatches } from "../protocol/records/record-batch.ts";
 import { ManualTime, makeTmpDir, openTestLog, removeDir } from "../log/test-support.ts";
 import { Partition, type PartitionSettings } from "./partition.ts";
+import { LogManager } from "../log/log-manager.ts";
 import { ReplicaManager } from "./replica-manager.ts";
 
 const SETTINGS: PartitionSettings = {
@@ -33,7 +34,12 @@ describe("ReplicaManager with a leader partition", () => {
   const setup = (settings: PartitionSettings = SETTINGS, isr = [0]) => {
     partition = new Partition("t", 0, "AAAAAAAAAAAAAAAAAAAAAQ", openTestLog(dir, time), settings, 0, time);
     partition.makeLeader(3, 0, isr, isr);
-    rm = new ReplicaManager(time);
+    rm = new ReplicaManager({
+      localId: 0,
+      clock: time,
+      logs: new LogManager({ config: { "log.dirs": [dir] }, clock: time, timer: time }),
+      topicSettings: () => ({ overrides: {}, settings }),
+    });
     rm.add(partition);
   };
   const produce = (records: Buffer, acks = 1) => rm.appendRecords(acks, 30_000, [{ topic: "t", partition: 0, records }]).then((r) => r[0]!);

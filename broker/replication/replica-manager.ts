@@ -1,6 +1,11 @@
 import { ErrorCode, KafkaError, errorCodeOf } from "../protocol/errors.ts";
-import type { Timer } from "../util/clock.ts";
-import type { Partition } from "./partition.ts";
+import type { Clock, Timer } from "../util/clock.ts";
+import { ConfigResourceType, parseConfigResourceKey, type MetadataImage, type TopicImage } from "../controller/metadata-image.ts";
+import type { MetadataDelta } from "../controller/metadata-delta.ts";
+import type { LogConfig } from "../log/log-config.ts";
+import type { ConfigLayer } from "../log/log-manager.ts";
+import type { Log } from "../log/log.ts";
+import { Partition, type PartitionSettings } from "./partition.ts";
 import { Purgatory } from "./purgatory.ts";
 import { RecordValidationError } from "../protocol/records/log-validator.ts";
 
@@ -42,35 +47,113 @@ export interface FetchPartitionResult extends TopicPartition {
   records: Buffer | null;
 }
 
+/** The logs of this node's partitions (the LogManager). */
+export interface HostedLogs {
+  getOrCreateLog(topic: string, partition: number, overrides?: ConfigLayer): Log;
+  deleteLog(topic: string, partition: number): boolean;
+  configFor(topic: string, overrides?: ConfigLayer): LogConfig;
+  allLogs(): Log[];
+}
+
+/** How a topic's effective config (broker defaults under its overrides) reaches its partitions. */
+export interface TopicSettings {
+  overrides: ConfigLayer;
+  settings: PartitionSettings;
+}
+
+export interface ReplicaManagerOptions {
+  localId: number;
+  clock: Clock & Timer;
+  logs: HostedLogs;
+  /** The settings of `topic` as the image configures it. */
+  topicSettings: (image: MetadataImage, topic: string) => TopicSettings;
+  /** This node started or stopped leading a partition (coordinators load or unload their state). */
+  onLeadershipChange?: (topic: string, partition: number, leading: boolean) => void;
+}
+
 /**
  * The partitions this node hosts and the produce and fetch paths over them (Kafka's
- * ReplicaManager). Fetches that find too little data wait in a purgatory until an append
- * to one of their partitions or their max wait; acks=-1 produces wait until the high
- * watermark covers them.
+ * ReplicaManager). Metadata changes reach the partitions here alone: `applyDelta` turns
+ * each committed image into this node's local changes (create or delete a replica, lead,
+ * follow). Fetches that find too little data wait in a purgatory until an append to one of
+ * their partitions or their max wait; acks=-1 produces wait until the high watermark
+ * covers them.
  */
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   private readonly fetchPurgatory: Purgatory;
   private readonly producePurgatory: Purgatory;
 
-  constructor(timer: Timer) {
-    this.fetchPurgatory = new Purgatory(timer);
-    this.producePurgatory = new Purgatory(timer);
+  constructor(private readonly options: ReplicaManagerOptions) {
+    this.fetchPurgatory = new Purgatory(options.clock);
+    this.producePurgatory = new Purgatory(options.clock);
+  }
+
+  /**
+   * Makes the hosted partitions match the image: creates logs and leads or follows the
+   * partitions assigned here, updates their configs, and deletes the replicas that are no
+   * longer assigned here (moved, or their topic deleted). With a delta only what it touched
+   * is revisited, so a change costs what it changes even with many thousands of topics.
+   */
+  applyDelta(image: MetadataImage, delta?: MetadataDelta): void {
+    for (const topic of topicsToRevisit(image, delta)) this.applyTopic(image, topic);
+    for (const gone of delta?.deletedTopics.values() ?? []) {
+      for (const index of gone.partitions.keys()) {
+        const p = this.get(gone.name, index);
+        if (p && p.topicId === gone.id) this.dropPartition(p);
+      }
+    }
+    if (!delta) {
+      // Logs on disk for partitions the metadata no longer assigns here (deleted while down).
+      for (const log of this.options.logs.allLogs()) {
+        if (!image.partition(log.topic, log.partition)?.replicas.includes(this.options.localId)) this.options.logs.deleteLog(log.topic, log.partition);
+      }
+    }
+  }
+
+  private applyTopic(image: MetadataImage, topic: TopicImage): void {
+    const { localId, logs, clock } = this.options;
+    const { overrides, settings } = this.options.topicSettings(image, topic.name);
+    for (const [index, reg] of topic.partitions) {
+      let p = this.get(topic.name, index);
+      if (p && (p.topicId !== topic.id || !reg.replicas.includes(localId))) {
+        // Moved away, or the same name for a new topic (deleted and re-created meanwhile).
+        this.dropPartition(p);
+        p = undefined;
+      }
+      if (!reg.replicas.includes(localId)) continue;
+      if (!p) {
+        p = new Partition(topic.name, index, topic.id, logs.getOrCreateLog(topic.name, index, overrides), settings, localId, clock);
+        this.add(p);
+      } else {
+        p.updateSettings(settings);
+        p.log.updateConfig(logs.configFor(topic.name, overrides));
+      }
+      const wasLeader = p.isLeader;
+      if (reg.leader === localId) p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
+      else if (reg.leaderEpoch > p.leaderEpoch) p.resign(reg.leader, reg.leaderEpoch, reg.partitionEpoch);
+      if (p.isLeader !== wasLeader) this.options.onLeadershipChange?.(topic.name, index, p.isLeader);
+    }
+  }
+
+  private dropPartition(p: Partition): void {
+    if (p.isLeader) this.options.onLeadershipChange?.(p.topic, p.index, false);
+    this.remove(p.topic, p.index);
+    this.options.logs.deleteLog(p.topic, p.index);
   }
 
   get(topic: string, partition: number): Partition | undefined {
     return this.partitions.get(`${topic}-${partition}`);
   }
+  /** Hosts `p` (applyDelta, and tests that build partitions by hand). */
   add(p: Partition): void {
     this.partitions.set(p.key, p);
   }
-  remove(topic: string, partition: number): Partition | undefined {
+  private remove(topic: string, partition: number): void {
     const key = `${topic}-${partition}`;
-    const p = this.partitions.get(key);
     this.partitions.delete(key);
     // Waiting fetches see the partition gone and answer with an error.
     this.fetchPurgatory.checkAndComplete(key);
-    return p;
   }
   all(): IterableIterator<Partition> {
     return this.partitions.values();
@@ -189,6 +272,25 @@ export class ReplicaManager {
   shutdown(): void {
     this.fetchPurgatory.expireAll();
     this.producePurgatory.expireAll();
+  }
+}
+
+/**
+ * The topics whose partitions a change may affect here: all of them for a full image or a
+ * broker config change (defaults under every topic), otherwise the changed topics and those
+ * whose config changed.
+ */
+function* topicsToRevisit(image: MetadataImage, delta: MetadataDelta | undefined): Generator<TopicImage> {
+  const changedResources = [...(delta?.changedConfigs ?? [])].map(parseConfigResourceKey);
+  if (!delta || changedResources.some((r) => r.type === ConfigResourceType.BROKER)) {
+    yield* image.topicsByName.values();
+    return;
+  }
+  const touched = new Set([...delta.changedTopics.values()].map((t) => t.name));
+  for (const r of changedResources) if (r.type === ConfigResourceType.TOPIC) touched.add(r.name);
+  for (const name of touched) {
+    const topic = image.topic(name);
+    if (topic) yield topic;
   }
 }
 

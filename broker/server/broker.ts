@@ -3,14 +3,13 @@ import { startMetadataLayer, type MetadataLayer } from "./metadata-layer.ts";
 import type { ControllerApi } from "../controller/controller.ts";
 import type { MetadataLogRead } from "../controller/quorum/metadata-quorum.ts";
 import { LeaderAppender } from "./leader-appender.ts";
-import { ConfigResourceType, parseConfigResourceKey, type MetadataImage, type TopicImage } from "../controller/metadata-image.ts";
+import type { MetadataImage } from "../controller/metadata-image.ts";
 import { LogManager } from "../log/log-manager.ts";
 import { schedulePeriodic } from "../log/scheduler.ts";
 import { SocketServer } from "../network/socket-server.ts";
 import { initCompression } from "../protocol/records/compression.ts";
 import { findRecordByTimestamp } from "../protocol/records/record-timestamp-search.ts";
 import { KafkaError, ErrorCode } from "../protocol/errors.ts";
-import { Partition } from "../replication/partition.ts";
 import { ReplicaManager } from "../replication/replica-manager.ts";
 import { systemClock, type Clock, type Timer } from "../util/clock.ts";
 import { StateChangePublisher } from "../events/state-change-publisher.ts";
@@ -88,7 +87,20 @@ export class Broker implements BrokerServices {
       recordTimestampSearch: findRecordByTimestamp,
     });
     logManager.startup();
-    const replicaManager = new ReplicaManager(clock);
+    const replicaManager: ReplicaManager = new ReplicaManager({
+      localId: config.nodeId,
+      clock,
+      logs: logManager,
+      topicSettings: (image, topic) => {
+        const effective = config.topicConfig(image.topicConfigs(topic));
+        return { overrides: Object.fromEntries(effective), settings: partitionSettings(effective) };
+      },
+      onLeadershipChange: (topic, partition, leading) => {
+        if (topic !== CONSUMER_OFFSETS_TOPIC) return;
+        if (leading) void groupCoordinator.onBecomeLeader(partition);
+        else groupCoordinator.onResign(partition);
+      },
+    });
     const groupCoordinator = new GroupCoordinator({
       config: groupCoordinatorConfigFrom((name) => config.get(name)),
       log: new CoordinatorTopicLog(CONSUMER_OFFSETS_TOPIC, replicaManager, clock, INTERNAL_APPEND_TIMEOUT_MS),
@@ -146,65 +158,14 @@ export class Broker implements BrokerServices {
   }
 
   /**
-   * Makes the hosted partitions match the image: creates logs and leads the partitions
-   * assigned here, updates configs, and deletes the logs of topics that are gone. With a
-   * delta only what it touched is revisited, so a change costs what it changes even with
-   * many thousands of topics.
+   * Follows a committed image: dynamic broker configs, this node's partitions (through the
+   * replica manager) and where state changes go.
    */
   private applyImage(image: MetadataImage, delta?: MetadataDelta): void {
     this.config.setDynamic(image.brokerConfigs(this.nodeId), image.brokerConfigs(""));
-    const changedResources = [...(delta?.changedConfigs ?? [])].map(parseConfigResourceKey);
-    if (!delta || changedResources.some((r) => r.type === ConfigResourceType.BROKER)) {
-      for (const topic of image.topicsByName.values()) this.applyTopic(image, topic);
-    } else {
-      const touched = new Set([...delta.changedTopics.values()].map((t) => t.name));
-      for (const r of changedResources) if (r.type === ConfigResourceType.TOPIC) touched.add(r.name);
-      for (const name of touched) {
-        const topic = image.topic(name);
-        if (topic) this.applyTopic(image, topic);
-      }
-    }
+    this.replicaManager.applyDelta(image, delta);
     if (!delta || [...delta.changedTopics.values()].some((t) => t.name === STATE_CHANGES_TOPIC) || delta.deletedTopics.size > 0) {
       this.routeStateChanges(image);
-    }
-    for (const gone of delta?.deletedTopics.values() ?? []) {
-      for (const index of gone.partitions.keys()) {
-        const p = this.replicaManager.get(gone.name, index);
-        if (p && p.topicId === gone.id) this.dropPartition(p);
-      }
-    }
-    if (!delta) {
-      // Logs on disk for partitions the metadata no longer assigns here (deleted while down).
-      for (const log of this.logManager.allLogs()) {
-        if (!image.partition(log.topic, log.partition)?.replicas.includes(this.nodeId)) this.logManager.deleteLog(log.topic, log.partition);
-      }
-    }
-  }
-
-  private applyTopic(image: MetadataImage, topic: TopicImage): void {
-    const effective = this.config.topicConfig(image.topicConfigs(topic.name));
-    const overrides = Object.fromEntries(effective);
-    const settings = partitionSettings(effective);
-    for (const [index, reg] of topic.partitions) {
-      let p = this.replicaManager.get(topic.name, index);
-      if (p && (p.topicId !== topic.id || !reg.replicas.includes(this.nodeId))) {
-        // Moved away, or the same name for a new topic (deleted and re-created meanwhile).
-        this.dropPartition(p);
-        p = undefined;
-      }
-      if (!reg.replicas.includes(this.nodeId)) continue;
-      if (!p) {
-        const log = this.logManager.getOrCreateLog(topic.name, index, overrides);
-        p = new Partition(topic.name, index, topic.id, log, settings, this.nodeId, this.clock);
-        this.replicaManager.add(p);
-      } else {
-        p.updateSettings(settings);
-        p.log.updateConfig(this.logManager.configFor(topic.name, overrides));
-      }
-      const wasLeader = p.isLeader;
-      if (reg.leader === this.nodeId) p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
-      else if (reg.leaderEpoch > p.leaderEpoch) p.resign(reg.leader, reg.leaderEpoch, reg.partitionEpoch);
-      if (p.isLeader !== wasLeader) this.onLeadershipChange(topic.name, index, p.isLeader);
     }
   }
 
@@ -231,13 +192,6 @@ export class Broker implements BrokerServices {
     this.stateChanges.setAppender((batch) => appender.append(STATE_CHANGES_TOPIC, 0, batch));
   }
 
-  private onLeadershipChange(topic: string, partition: number, leading: boolean): void {
-    if (topic === CONSUMER_OFFSETS_TOPIC) {
-      if (leading) void this.groupCoordinator.onBecomeLeader(partition);
-      else this.groupCoordinator.onResign(partition);
-    }
-  }
-
   /** Committed offsets of deleted topics go with them (Kafka's GroupCoordinator.onPartitionsDeleted). */
   private forgetDeletedOffsets(delta: MetadataDelta): void {
     const gone = [...delta.deletedTopics.values()].flatMap((t) => [...t.partitions.keys()].map((partition) => ({ topic: t.name, partition })));
@@ -261,12 +215,6 @@ export class Broker implements BrokerServices {
     if (r && r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
       throw new KafkaError(r.errorCode as never, r.errorMessage ?? `cannot create ${name}`);
     }
-  }
-
-  private dropPartition(p: Partition): void {
-    if (p.isLeader) this.onLeadershipChange(p.topic, p.index, false);
-    this.replicaManager.remove(p.topic, p.index);
-    this.logManager.deleteLog(p.topic, p.index);
   }
 
   describeLogDirs(): LogDirDescription[] {
