@@ -9,6 +9,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey } from "../broker/protocol/generated/apis.ts";
+import { encodeRecordBatch } from "../broker/protocol/records/record-batch.ts";
 import { ClusterConnection } from "../server/kafka/cluster.ts";
 import { TestCluster } from "./helpers/cluster-nodes.ts";
 import { readStateChanges, waitFor, type StateChange } from "./helpers/groups.ts";
@@ -78,6 +79,27 @@ describe("a three-node cluster", () => {
       const r = await wire.request(ApiKey.CreateTopics, 7, { topics: [{ name: "rf2", numPartitions: 1, replicationFactor: 2, assignments: [], configs: [] }], timeoutMs: 10_000 });
       expect(r.topics[0]).toMatchObject({ errorCode: 38 });
       expect(r.topics[0]!.errorMessage).toMatch(/do not replicate partitions between each other yet/);
+    } finally {
+      wire.close();
+    }
+  });
+
+  it("a partition sent to a node that does not host it is NOT_LEADER_OR_FOLLOWER with its leader named; a missing one is UNKNOWN_TOPIC_OR_PARTITION", async () => {
+    const md = await metadata(cluster.node(0).bootstrap, "spread");
+    const elsewhere = md.topics[0]!.partitions.find((p) => p.leader !== 0)!;
+    const wire = await openWire(cluster.node(0).bootstrap);
+    try {
+      const records = encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: [{ offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from("v"), headers: [] }] });
+      const produce = (partition: number) =>
+        wire.request(ApiKey.Produce, 10, { acks: 1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: "spread", partitionData: [{ index: partition, records }] }] });
+      expect((await produce(elsewhere.partition)).responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 6, currentLeader: { leaderId: elsewhere.leader } });
+      expect((await produce(99)).responses[0]!.partitionResponses[0]!.errorCode).toBe(3);
+      const offsets = await wire.request(ApiKey.ListOffsets, 7, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: "spread", partitions: [{ partitionIndex: elsewhere.partition, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }, { partitionIndex: 99, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }],
+      });
+      expect(offsets.topics[0]!.partitions.map((p) => p.errorCode)).toEqual([6, 3]);
     } finally {
       wire.close();
     }

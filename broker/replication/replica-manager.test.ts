@@ -4,6 +4,13 @@ import { encodeRecordBatch, iterateBatches } from "../protocol/records/record-ba
 import { ManualTime, makeTmpDir, openTestLog, removeDir } from "../log/test-support.ts";
 import { Partition, type PartitionSettings } from "./partition.ts";
 import { LogManager } from "../log/log-manager.ts";
+import { MetadataDelta, replayAll } from "../controller/metadata-delta.ts";
+import { MetadataImage } from "../controller/metadata-image.ts";
+import { type MetadataRecord, metadataRecord } from "../controller/metadata-record-serde.ts";
+import { randomUuid } from "../controller/uuid.ts";
+import { defaultPartitionChangeRecord } from "../protocol/generated/metadata/PartitionChangeRecord.ts";
+import { defaultPartitionRecord } from "../protocol/generated/metadata/PartitionRecord.ts";
+import { defaultRegisterBrokerRecord } from "../protocol/generated/metadata/RegisterBrokerRecord.ts";
 import { ReplicaManager } from "./replica-manager.ts";
 
 const SETTINGS: PartitionSettings = {
@@ -113,5 +120,84 @@ describe("ReplicaManager with a leader partition", () => {
     expect((await fetch(7))[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
     const [stale] = await rm.fetchMessages({ replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 100, partitions: [{ topic: "t", partition: 0, fetchOffset: 0, maxBytes: 100, currentLeaderEpoch: 2 }] });
     expect(stale!.errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+  });
+});
+
+describe("ReplicaManager following the metadata (node 0)", () => {
+  const CLUSTER = randomUuid();
+  const ORDERS = randomUuid();
+  const DIR = randomUuid();
+  let dir: string;
+  let time: ManualTime;
+  let rm: ReplicaManager;
+  let logs: LogManager;
+  let image: MetadataImage;
+  const leadership: string[] = [];
+
+  const apply = (records: MetadataRecord[]) => {
+    const delta = new MetadataDelta(image);
+    for (const r of records) delta.replay(r);
+    image = delta.apply();
+    rm.applyDelta(image, delta);
+  };
+  const broker = (id: number) =>
+    metadataRecord("RegisterBrokerRecord", {
+      ...defaultRegisterBrokerRecord(),
+      brokerId: id,
+      brokerEpoch: BigInt(id + 10),
+      incarnationId: randomUuid(),
+      endPoints: [{ name: "PLAINTEXT", host: "h", port: 9092 + id, securityProtocol: 0 }],
+      rack: null,
+      logDirs: [DIR],
+    }, 3);
+  const partitionRecord = (id: number, replicas: number[]) =>
+    metadataRecord("PartitionRecord", { ...defaultPartitionRecord(), partitionId: id, topicId: ORDERS, replicas, isr: replicas, leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, directories: replicas.map(() => DIR) }, 1);
+  const produceTo = (topic: string, partition: number) => rm.appendRecords(1, 1000, [{ topic, partition, records: batch(["v"]) }]).then((r) => r[0]!.errorCode);
+  const fetchFrom = (topic: string, partition: number) =>
+    rm.fetchMessages({ replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 100, partitions: [{ topic, partition, fetchOffset: 0, maxBytes: 100, currentLeaderEpoch: -1 }] }).then((r) => r[0]!.errorCode);
+
+  beforeEach(() => {
+    dir = makeTmpDir("samsa-rm-meta-");
+    time = new ManualTime();
+    logs = new LogManager({ config: { "log.dirs": [dir] }, clock: time, timer: time });
+    leadership.length = 0;
+    rm = new ReplicaManager({
+      localId: 0,
+      clock: time,
+      logs,
+      topicSettings: () => ({ overrides: {}, settings: SETTINGS }),
+      onLeadershipChange: (topic, partition, leading) => leadership.push(`${topic}-${partition}:${leading ? "lead" : "resign"}`),
+    });
+    image = replayAll(MetadataImage.empty(CLUSTER), [metadataRecord("FeatureLevelRecord", { name: "metadata.version", featureLevel: 19 })]);
+    rm.applyDelta(image);
+    apply([broker(0), broker(1), metadataRecord("TopicRecord", { name: "orders", topicId: ORDERS }), partitionRecord(0, [0]), partitionRecord(1, [1])]);
+  });
+  afterEach(() => {
+    logs.shutdown();
+    removeDir(dir);
+  });
+
+  it("hosts and leads only the partitions assigned here, and drops a replica moved away", async () => {
+    expect(rm.get("orders", 0)?.isLeader).toBe(true);
+    expect(rm.get("orders", 1)).toBeUndefined();
+    expect(leadership).toEqual(["orders-0:lead"]);
+    expect(await produceTo("orders", 0)).toBe(ErrorCode.NONE);
+
+    apply([metadataRecord("PartitionChangeRecord", { ...defaultPartitionChangeRecord(), topicId: ORDERS, partitionId: 0, replicas: [1], isr: [1], leader: 1 }, 1)]);
+    expect(rm.get("orders", 0)).toBeUndefined();
+    expect(leadership).toEqual(["orders-0:lead", "orders-0:resign"]);
+    expect(logs.allLogs().map((l) => `${l.topic}-${l.partition}`)).toEqual([]);
+  });
+
+  it("answers NOT_LEADER_OR_FOLLOWER for a partition that exists elsewhere and UNKNOWN_TOPIC_OR_PARTITION for one that does not (Kafka's getPartitionOrError)", async () => {
+    expect(await produceTo("orders", 1)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(await fetchFrom("orders", 1)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(() => rm.leaderPartition("orders", 1)).toThrow(expect.objectContaining({ code: ErrorCode.NOT_LEADER_OR_FOLLOWER }));
+    expect(rm.currentLeader("orders", 1)).toEqual({ leaderId: 1, leaderEpoch: 0 });
+
+    expect(await produceTo("orders", 2)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(await produceTo("payments", 0)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(await fetchFrom("payments", 0)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(rm.currentLeader("payments", 0)).toEqual({ leaderId: -1, leaderEpoch: -1 });
   });
 });

@@ -83,6 +83,8 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   private readonly fetchPurgatory: Purgatory;
   private readonly producePurgatory: Purgatory;
+  /** The image last applied: tells a partition that exists elsewhere from one that does not. */
+  private image: MetadataImage | null = null;
 
   constructor(private readonly options: ReplicaManagerOptions) {
     this.fetchPurgatory = new Purgatory(options.clock);
@@ -96,6 +98,7 @@ export class ReplicaManager {
    * is revisited, so a change costs what it changes even with many thousands of topics.
    */
   applyDelta(image: MetadataImage, delta?: MetadataDelta): void {
+    this.image = image;
     for (const topic of topicsToRevisit(image, delta)) this.applyTopic(image, topic);
     for (const gone of delta?.deletedTopics.values() ?? []) {
       for (const index of gone.partitions.keys()) {
@@ -159,12 +162,31 @@ export class ReplicaManager {
     return this.partitions.values();
   }
 
-  /** The partition if this node leads it; UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER otherwise. */
-  leaderPartition(topic: string, partition: number): Partition {
+  /**
+   * The partition if this node hosts it (Kafka's getPartitionOrException). A partition that
+   * exists but lives elsewhere is NOT_LEADER_OR_FOLLOWER, so clients refresh their metadata
+   * and go to its leader; UNKNOWN_TOPIC_OR_PARTITION means it does not exist at all.
+   */
+  partitionOrError(topic: string, partition: number): Partition {
     const p = this.get(topic, partition);
-    if (!p) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
+    if (p) return p;
+    const error = this.image?.partition(topic, partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    throw new KafkaError(error, `Error while fetching partition state for ${topic}-${partition}`);
+  }
+
+  /** The partition if this node leads it; NOT_LEADER_OR_FOLLOWER or UNKNOWN_TOPIC_OR_PARTITION otherwise. */
+  leaderPartition(topic: string, partition: number): Partition {
+    const p = this.partitionOrError(topic, partition);
     if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${topic}-${partition}`);
     return p;
+  }
+
+  /** The partition's leader and epoch as the metadata has them (-1, -1 when unknown), for clients to go there (KIP-951). */
+  currentLeader(topic: string, partition: number): { leaderId: number; leaderEpoch: number } {
+    const reg = this.image?.partition(topic, partition);
+    if (reg) return { leaderId: reg.leader, leaderEpoch: reg.leaderEpoch };
+    const p = this.get(topic, partition);
+    return { leaderId: p?.leaderId ?? -1, leaderEpoch: p?.leaderEpoch ?? -1 };
   }
 
   /** Appends each partition's records; with acks=-1 waits until the ISR has them or the timeout. */

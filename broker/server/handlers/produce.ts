@@ -29,7 +29,6 @@ export function produceHandler(services: BrokerServices): ApiHandler<0> {
         name: t.name,
         partitionResponses: t.partitionData.map(() => {
           const r = results[i++]!;
-          const p = services.replicaManager.get(r.topic, r.partition);
           return {
             index: r.partition,
             errorCode: r.errorCode,
@@ -38,7 +37,7 @@ export function produceHandler(services: BrokerServices): ApiHandler<0> {
             logStartOffset: BigInt(r.logStartOffset),
             recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
             errorMessage: r.errorCode === 0 ? null : r.errorMessage,
-            currentLeader: { leaderId: p?.leaderId ?? -1, leaderEpoch: p?.leaderEpoch ?? -1 },
+            currentLeader: services.replicaManager.currentLeader(r.topic, r.partition),
           };
         }),
       })),
