@@ -1,9 +1,9 @@
 import { TOPIC_CONFIGS, validateTopicConfigs } from "../config/topic-config.ts";
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
-import { defaultPartitionChangeRecord } from "../protocol/generated/metadata/PartitionChangeRecord.ts";
 import { defaultPartitionRecord } from "../protocol/generated/metadata/PartitionRecord.ts";
 import { type ApiError, type ControlContext, type ControllerResult, apiError, apiErrorOf, NO_ERROR } from "./controller-result.ts";
-import { ConfigResourceType, type MetadataImage, LeaderRecoveryState, NO_LEADER, NO_LEADER_CHANGE } from "./metadata-image.ts";
+import { ConfigResourceType, type MetadataImage, LeaderRecoveryState, NO_LEADER } from "./metadata-image.ts";
+import { PartitionChangeBuilder } from "./partition-change-builder.ts";
 import { type MetadataRecord, metadataRecord } from "./metadata-record-serde.ts";
 import { isDirectoryAssignmentSupported, partitionChangeRecordVersion, partitionRecordVersion } from "./metadata-version.ts";
 import { InvalidReplicationFactorError, placeReplicas, type UsableBroker } from "./replica-placer.ts";
@@ -449,9 +449,10 @@ function createPartitionsForTopic(ctx: ControlContext, t: CreatePartitionsComman
   if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const current = topic.partitions.size;
   if (t.count < current) {
-    fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.`);
+    // KRaft's wording (ReplicationControlManager), which kafka-topics --alter prints.
+    fail(ErrorCode.INVALID_PARTITIONS, `The topic ${t.name} currently has ${current} partition(s); ${t.count} would not be an increase.`);
   }
-  if (t.count === current) fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+  if (t.count === current) fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partition(s).`);
   const additional = t.count - current;
   if (t.assignments !== null && t.assignments.length !== additional) {
     fail(
@@ -490,15 +491,13 @@ function createPartitionsForTopic(ctx: ControlContext, t: CreatePartitionsComman
 export function electLeadersOnUnfence(ctx: ControlContext, brokerId: number): MetadataRecord[] {
   const { image } = ctx;
   const version = partitionChangeRecordVersion(image.metadataVersion() ?? 0);
+  const acceptable = (r: number) => r === brokerId || image.isActiveBroker(r);
   const records: MetadataRecord[] = [];
   for (const topic of image.topicsById.values()) {
     for (const [partitionId, p] of topic.partitions) {
       if (p.leader !== NO_LEADER || !p.isr.includes(brokerId)) continue;
-      const leader = p.replicas.find((r) => p.isr.includes(r) && (r === brokerId || image.isActiveBroker(r)));
-      if (leader === undefined) continue;
-      records.push(
-        metadataRecord("PartitionChangeRecord", { ...defaultPartitionChangeRecord(), topicId: topic.id, partitionId, leader }, version),
-      );
+      const record = new PartitionChangeBuilder(p, topic.id, partitionId, acceptable, version).build();
+      if (record) records.push(record);
     }
   }
   return records;
@@ -513,25 +512,14 @@ export function electLeadersOnUnfence(ctx: ControlContext, brokerId: number): Me
 export function leaderAndIsrUpdatesRemoving(ctx: ControlContext, brokerId: number): MetadataRecord[] {
   const { image } = ctx;
   const version = partitionChangeRecordVersion(image.metadataVersion() ?? 0);
+  const acceptable = (r: number) => r !== brokerId && image.isActiveBroker(r);
   const records: MetadataRecord[] = [];
   for (const topic of image.topicsById.values()) {
     for (const [partitionId, p] of topic.partitions) {
       if (!p.isr.includes(brokerId) && p.leader !== brokerId) continue;
       const shrunk = p.isr.filter((r) => r !== brokerId);
-      const isr = shrunk.length > 0 ? shrunk : p.isr;
-      let leader = p.leader;
-      if (leader === brokerId || leader === NO_LEADER) {
-        leader = p.replicas.find((r) => r !== brokerId && isr.includes(r) && image.isActiveBroker(r)) ?? NO_LEADER;
-      }
-      const isrChanged = isr.length !== p.isr.length;
-      if (!isrChanged && leader === p.leader) continue;
-      records.push(
-        metadataRecord(
-          "PartitionChangeRecord",
-          { ...defaultPartitionChangeRecord(), topicId: topic.id, partitionId, leader: leader === p.leader ? NO_LEADER_CHANGE : leader, isr: isrChanged ? [...isr] : null },
-          version,
-        ),
-      );
+      const record = new PartitionChangeBuilder(p, topic.id, partitionId, acceptable, version).setTargetIsr(shrunk.length > 0 ? shrunk : p.isr).build();
+      if (record) records.push(record);
     }
   }
   return records;
