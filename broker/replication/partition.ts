@@ -2,6 +2,7 @@ import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { validateAndAssignOffsets } from "../protocol/records/log-validator.ts";
 import type { Log } from "../log/log.ts";
 import { ProducerStateManager, type ProducerBatch } from "./producer-state.ts";
+import { FollowerReplica } from "./replica.ts";
 import type { Clock } from "../util/clock.ts";
 
 /** Topic settings a partition applies on every append (from the effective topic config). */
@@ -32,9 +33,9 @@ export interface PartitionRead {
 
 /**
  * One partition replica on this node (Kafka's Partition): its log, leadership, ISR and
- * high watermark. The leader assigns offsets, polices idempotent producers and advances the
- * high watermark to the smallest log end offset in the ISR (only itself while the cluster
- * has one node; followers report theirs when replication lands).
+ * high watermark. The leader assigns offsets, polices idempotent producers, learns each
+ * follower's progress from its fetches (`FollowerReplica`) and advances the high watermark
+ * to the smallest log end offset in the ISR, never while the ISR is below min ISR.
  */
 export class Partition {
   leaderId = -1;
@@ -43,8 +44,8 @@ export class Partition {
   replicas: number[] = [];
   isr: number[] = [];
   private readonly producers: ProducerStateManager;
-  /** Log end offsets reported by followers (fetch offsets), by broker id. */
-  private readonly followerEnds = new Map<number, number>();
+  /** What this node, as leader, knows of each other replica, by broker id. */
+  private readonly remoteReplicas = new Map<number, FollowerReplica>();
 
   constructor(
     readonly topic: string,
@@ -69,15 +70,27 @@ export class Partition {
     this.settings = settings;
   }
 
-  /** Becomes leader for `leaderEpoch`, recording where the epoch starts in the epoch cache. */
+  /**
+   * Becomes (or stays) leader for `leaderEpoch`. A new epoch records where it starts in the
+   * epoch cache and resets what is known of the followers; the same epoch again (a config or
+   * ISR change) keeps their progress, as Kafka's makeLeader does.
+   */
   makeLeader(leaderEpoch: number, partitionEpoch: number, replicas: number[], isr: number[]): void {
+    const isNewLeader = !this.isLeader;
+    const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
     this.leaderId = this.localId;
     this.replicas = replicas;
     this.isr = isr;
     this.partitionEpoch = partitionEpoch;
-    if (leaderEpoch > this.leaderEpoch) this.log.assignEpochStartOffset(leaderEpoch, this.log.logEndOffset);
+    for (const id of this.remoteReplicas.keys()) if (!replicas.includes(id)) this.remoteReplicas.delete(id);
+    for (const id of replicas) if (id !== this.localId && !this.remoteReplicas.has(id)) this.remoteReplicas.set(id, new FollowerReplica(id));
+    if (isNewLeaderEpoch) {
+      const epochStart = this.log.logEndOffset;
+      this.log.assignEpochStartOffset(leaderEpoch, epochStart);
+      const now = this.clock.now();
+      for (const r of this.remoteReplicas.values()) r.reset(now, epochStart, isNewLeader, isr.includes(r.brokerId));
+    }
     this.leaderEpoch = leaderEpoch;
-    this.followerEnds.clear();
     this.maybeIncrementHighWatermark();
   }
 
@@ -90,16 +103,16 @@ export class Partition {
     this.leaderId = leaderId;
     this.leaderEpoch = leaderEpoch;
     this.partitionEpoch = partitionEpoch;
-    this.followerEnds.clear();
+    this.remoteReplicas.clear();
   }
 
   /** Validates, assigns offsets and appends a produce request's records as leader. */
   appendRecordsToLeader(records: Buffer, requiredAcks: number): LeaderAppendResult {
     if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.localId} is not the leader of ${this.key}`);
-    if (requiredAcks === -1 && this.isr.length < this.settings.minInsyncReplicas) {
+    if (requiredAcks === -1 && this.isr.length < this.effectiveMinIsr) {
       throw new KafkaError(
         ErrorCode.NOT_ENOUGH_REPLICAS,
-        `The size of the current ISR ${this.isr.length} is insufficient to satisfy the min.isr requirement of ${this.settings.minInsyncReplicas} for partition ${this.key}`,
+        `The size of the current ISR [${this.isr.join(", ")}] is insufficient to satisfy the min.isr requirement of ${this.effectiveMinIsr} for partition ${this.key}`,
       );
     }
     const now = this.clock.now();
@@ -154,15 +167,65 @@ export class Partition {
     this.producers.expire(this.clock.now(), expirationMs);
   }
 
-  /** The high watermark is the smallest log end offset among in-sync replicas. */
+  /** min.insync.replicas, capped at the replication factor (Kafka's effectiveMinIsr). */
+  private get effectiveMinIsr(): number {
+    return Math.min(this.settings.minInsyncReplicas, this.remoteReplicas.size + 1);
+  }
+
+  /**
+   * The high watermark moves up to the smallest log end offset among the ISR, and not at all
+   * while the ISR is below min ISR, so nothing is committed on fewer copies than promised.
+   */
   private maybeIncrementHighWatermark(): boolean {
+    if (this.isr.length < this.effectiveMinIsr) return false;
     let hw = this.log.logEndOffset;
-    for (const id of this.isr) {
-      if (id !== this.localId) hw = Math.min(hw, this.followerEnds.get(id) ?? this.log.highWatermark);
+    for (const r of this.remoteReplicas.values()) {
+      if (this.isr.includes(r.brokerId) && r.logEndOffset < hw) hw = r.logEndOffset;
     }
     if (hw <= this.log.highWatermark) return false;
     this.log.updateHighWatermark(hw);
     return true;
+  }
+
+  /**
+   * A follower's fetch as leader (Kafka's fetchRecords from a follower): reads up to the log
+   * end and records the follower's progress. Returns the read and whether the high watermark
+   * moved, which completes waiting acks=-1 produces and fetches.
+   */
+  fetchFromFollower(
+    replicaId: number,
+    fetchOffset: number,
+    followerLogStartOffset: number,
+    maxBytes: number,
+    minOneMessage: boolean,
+    currentLeaderEpoch: number,
+  ): { read: PartitionRead; highWatermarkMoved: boolean } {
+    if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.localId} is not the leader of ${this.key}`);
+    const replica = this.remoteReplicas.get(replicaId);
+    if (!replica) {
+      // A replica the leader does not know yet (a reassignment it has not seen) retries.
+      const error = currentLeaderEpoch >= 0 ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      throw new KafkaError(error, `broker ${replicaId} is not a replica of ${this.key} (replicas ${this.replicas.join(",")})`);
+    }
+    const read = this.read(fetchOffset, maxBytes, "logEnd", minOneMessage, currentLeaderEpoch);
+    replica.updateFetchState(fetchOffset, followerLogStartOffset, this.clock.now(), read.logEndOffset);
+    const highWatermarkMoved = this.maybeIncrementHighWatermark();
+    return { read: highWatermarkMoved ? { ...read, highWatermark: this.log.highWatermark, lastStableOffset: this.log.highWatermark } : read, highWatermarkMoved };
+  }
+
+  /**
+   * Whether an acks=-1 append ending before `requiredOffset` is done (Kafka's
+   * checkEnoughReplicasReachOffset): done once the high watermark covers it, and refused
+   * with NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min ISR meanwhile.
+   */
+  replicationStatus(requiredOffset: number): "waiting" | "done" | "notEnoughReplicasAfterAppend" {
+    if (!this.isLeader || this.log.highWatermark < requiredOffset) return "waiting";
+    return this.isr.length >= this.effectiveMinIsr ? "done" : "notEnoughReplicasAfterAppend";
+  }
+
+  /** What this leader knows of a follower (for ISR decisions and the console's lag view). */
+  follower(brokerId: number): FollowerReplica | undefined {
+    return this.remoteReplicas.get(brokerId);
   }
 
   get highWatermark(): number {

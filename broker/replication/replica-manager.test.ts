@@ -38,9 +38,9 @@ describe("ReplicaManager with a leader partition", () => {
   let rm: ReplicaManager;
   let partition: Partition;
 
-  const setup = (settings: PartitionSettings = SETTINGS, isr = [0]) => {
+  const setup = (settings: PartitionSettings = SETTINGS, isr = [0], replicas = isr) => {
     partition = new Partition("t", 0, "AAAAAAAAAAAAAAAAAAAAAQ", openTestLog(dir, time), settings, 0, time);
-    partition.makeLeader(3, 0, isr, isr);
+    partition.makeLeader(3, 0, replicas, isr);
     rm = new ReplicaManager({
       localId: 0,
       clock: time,
@@ -103,7 +103,8 @@ describe("ReplicaManager with a leader partition", () => {
   });
 
   it("refuses acks=-1 below min.insync.replicas, unknown partitions and corrupt batches with Kafka's codes", async () => {
-    setup({ ...SETTINGS, minInsyncReplicas: 2 });
+    // Two replicas, one in sync: below min ISR 2 (with one replica, Kafka caps min ISR at 1).
+    setup({ ...SETTINGS, minInsyncReplicas: 2 }, [0], [0, 1]);
     expect(await produce(batch(["a"]), -1)).toMatchObject({ errorCode: ErrorCode.NOT_ENOUGH_REPLICAS });
     expect(await produce(batch(["a"]), 1)).toMatchObject({ errorCode: 0 });
     const bad = batch(["x"]);
@@ -199,5 +200,64 @@ describe("ReplicaManager following the metadata (node 0)", () => {
     expect(await produceTo("payments", 0)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(await fetchFrom("payments", 0)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(rm.currentLeader("payments", 0)).toEqual({ leaderId: -1, leaderEpoch: -1 });
+  });
+});
+
+describe("ReplicaManager as leader of three replicas: acks=-1 and consumers wait for the followers", () => {
+  let dir: string;
+  let time: ManualTime;
+  let rm: ReplicaManager;
+  let partition: Partition;
+
+  beforeEach(() => {
+    dir = makeTmpDir("samsa-rm-repl-");
+    time = new ManualTime();
+    partition = new Partition("t", 0, "AAAAAAAAAAAAAAAAAAAAAQ", openTestLog(dir, time), { ...SETTINGS, minInsyncReplicas: 2 }, 0, time);
+    partition.makeLeader(1, 1, [0, 1, 2], [0, 1, 2]);
+    rm = new ReplicaManager({ localId: 0, clock: time, logs: new LogManager({ config: { "log.dirs": [dir] }, clock: time, timer: time }), topicSettings: () => ({ overrides: {}, settings: SETTINGS }) });
+    rm.add(partition);
+  });
+  afterEach(() => {
+    partition.log.close();
+    removeDir(dir);
+  });
+
+  const followerFetch = (replicaId: number, fetchOffset: number) =>
+    rm.fetchMessages({ replicaId, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, partitions: [{ topic: "t", partition: 0, fetchOffset, maxBytes: 1 << 20, currentLeaderEpoch: 1, logStartOffset: 0 }] });
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+
+  it("acknowledges an acks=-1 produce only once every ISR follower has fetched past it, and wakes a consumer waiting at the high watermark", async () => {
+    let acked: { errorCode: number; baseOffset: number } | undefined;
+    const produce = rm.appendRecords(-1, 30_000, [{ topic: "t", partition: 0, records: batch(["a", "b"]) }]).then((r) => (acked = r[0]!));
+    let consumed: number | undefined;
+    const consumer = rm
+      .fetchMessages({ replicaId: -1, maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20, partitions: [{ topic: "t", partition: 0, fetchOffset: 0, maxBytes: 1 << 20, currentLeaderEpoch: -1 }] })
+      .then((r) => (consumed = r[0]!.records!.length));
+    const [first] = await followerFetch(1, 0);
+    expect(first!.records!.length).toBeGreaterThan(0); // followers read to the log end
+    await followerFetch(1, 2);
+    await settle();
+    expect(acked).toBeUndefined();
+    expect(consumed).toBeUndefined();
+    await followerFetch(2, 2);
+    await settle();
+    expect(acked).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(consumed).toBeGreaterThan(0);
+    await Promise.all([produce, consumer]);
+  });
+
+  it("answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR falls below min ISR after the append, and times out while followers lag", async () => {
+    const produce = rm.appendRecords(-1, 30_000, [{ topic: "t", partition: 0, records: batch(["a"]) }]);
+    await followerFetch(1, 1);
+    const covered = followerFetch(2, 1); // the high watermark covers the append; its waiters are checked next
+    partition.makeLeader(1, 2, [0, 1, 2], [0]); // ...but the ISR shrank first
+    await covered;
+    expect((await produce)[0]).toMatchObject({ errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND });
+
+    partition.makeLeader(1, 3, [0, 1, 2], [0, 1, 2]);
+    const slow = rm.appendRecords(-1, 1000, [{ topic: "t", partition: 0, records: batch(["b"]) }]);
+    await followerFetch(1, 2);
+    time.advance(1000);
+    expect((await slow)[0]).toMatchObject({ errorCode: ErrorCode.REQUEST_TIMED_OUT });
   });
 });

@@ -5,7 +5,7 @@ import type { MetadataDelta } from "../controller/metadata-delta.ts";
 import type { LogConfig } from "../log/log-config.ts";
 import type { ConfigLayer } from "../log/log-manager.ts";
 import type { Log } from "../log/log.ts";
-import { Partition, type PartitionSettings } from "./partition.ts";
+import { Partition, type PartitionRead, type PartitionSettings } from "./partition.ts";
 import { Purgatory } from "./purgatory.ts";
 import { RecordValidationError } from "../protocol/records/log-validator.ts";
 
@@ -28,6 +28,8 @@ export interface FetchPartitionRequest extends TopicPartition {
   fetchOffset: number;
   maxBytes: number;
   currentLeaderEpoch: number;
+  /** A follower's log start offset (-1 or absent from consumers). */
+  logStartOffset?: number;
 }
 
 export interface FetchParams {
@@ -218,17 +220,23 @@ export class ReplicaManager {
 
   private awaitReplication(results: (ProduceResult & { lastOffset: number })[], timeoutMs: number): Promise<void> {
     const pending = results.filter((r) => r.errorCode === 0);
-    const replicated = (r: ProduceResult & { lastOffset: number }) => (this.get(r.topic, r.partition)?.highWatermark ?? -1) > r.lastOffset;
+    const status = (r: ProduceResult & { lastOffset: number }) => this.get(r.topic, r.partition)?.replicationStatus(r.lastOffset + 1) ?? "waiting";
     return new Promise((resolve) => {
       this.producePurgatory.tryCompleteElseWatch(
         {
           tryComplete: () => {
-            if (!pending.every(replicated)) return false;
+            const statuses = pending.map(status);
+            if (statuses.includes("waiting")) return false;
+            pending.forEach((r, i) => {
+              if (statuses[i] === "notEnoughReplicasAfterAppend") {
+                Object.assign(r, { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, errorMessage: "the in-sync replicas fell below min.insync.replicas after the append" });
+              }
+            });
             resolve();
             return true;
           },
           expire: () => {
-            for (const r of pending) if (!replicated(r)) Object.assign(r, { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: "timed out waiting for in-sync replicas" });
+            for (const r of pending) if (status(r) === "waiting") Object.assign(r, { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: "timed out waiting for in-sync replicas" });
             resolve();
           },
         },
@@ -270,7 +278,15 @@ export class ReplicaManager {
       const base = { topic: req.topic, partition: req.partition };
       try {
         const p = this.leaderPartition(req.topic, req.partition);
-        const read = p.read(req.fetchOffset, Math.min(req.maxBytes, budget), params.replicaId >= 0 ? "logEnd" : "highWatermark", minOneMessage, req.currentLeaderEpoch);
+        const maxBytes = Math.min(req.maxBytes, budget);
+        let read: PartitionRead;
+        if (params.replicaId >= 0) {
+          const fetched = p.fetchFromFollower(params.replicaId, req.fetchOffset, req.logStartOffset ?? -1, maxBytes, minOneMessage, req.currentLeaderEpoch);
+          if (fetched.highWatermarkMoved) this.onHighWatermarkMoved(p.key);
+          read = fetched.read;
+        } else {
+          read = p.read(req.fetchOffset, maxBytes, "highWatermark", minOneMessage, req.currentLeaderEpoch);
+        }
         if (read.records.length > 0) {
           budget = Math.max(0, budget - read.records.length);
           minOneMessage = false;
@@ -287,6 +303,18 @@ export class ReplicaManager {
           records: null,
         };
       }
+    });
+  }
+
+  /**
+   * A follower's fetch moved a high watermark: acks=-1 produces and consumer fetches waiting
+   * on it may complete. Deferred, since the fetch that moved it may itself be one of the
+   * waiting operations being checked.
+   */
+  private onHighWatermarkMoved(key: string): void {
+    queueMicrotask(() => {
+      this.producePurgatory.checkAndComplete(key);
+      this.fetchPurgatory.checkAndComplete(key);
     });
   }
 

@@ -25,7 +25,7 @@ export function metadataHandler(services: BrokerServices): ApiHandler<3> {
     const createErrors = new Map<string, KafkaError | null>();
     const allowAuto = (version < 4 || req.allowAutoTopicCreation) && services.config.bool("auto.create.topics.enable");
     if (allowAuto) {
-      const missing = requested.flatMap((t) => (t.name !== null && !image.topic(t.name) ? [t.name] : []));
+      const missing = requested.flatMap((t) => (!byId(t) && t.name !== null && !image.topic(t.name) ? [t.name] : []));
       if (missing.length > 0) {
         for (const [name, err] of await services.autoCreateTopics([...new Set(missing)])) createErrors.set(name, err);
         image = services.metadata();
@@ -34,7 +34,13 @@ export function metadataHandler(services: BrokerServices): ApiHandler<3> {
     const topics: MetadataResponseTopic[] = all
       ? [...image.topicsByName.values()].map((t) => describeTopic(image, t))
       : requested.map((t) => {
-          const topic = t.name !== null ? image.topic(t.name) : image.topicsById.get(t.topicId);
+          // A topic with an id is looked up by id, whatever its name (Kafka's Java client leaves it "").
+          if (byId(t)) {
+            const topic = image.topicsById.get(t.topicId);
+            if (topic) return describeTopic(image, topic);
+            return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: t.topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_OMITTED };
+          }
+          const topic = t.name !== null ? image.topic(t.name) : undefined;
           if (topic) return describeTopic(image, topic);
           const err = t.name !== null ? createErrors.get(t.name) : undefined;
           return {
@@ -55,6 +61,11 @@ export function metadataHandler(services: BrokerServices): ApiHandler<3> {
       clusterAuthorizedOperations: OPERATIONS_OMITTED,
     };
   };
+}
+
+/** A requested topic given by its id (Metadata v12+): a non-zero topic id, the name then being ignored as Kafka does. */
+function byId(t: { topicId: string }): boolean {
+  return t.topicId !== ZERO_UUID;
 }
 
 function describeTopic(image: MetadataImage, t: TopicImage): MetadataResponseTopic {
