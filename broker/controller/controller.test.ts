@@ -382,9 +382,9 @@ describe("createPartitions", () => {
       ],
       validateOnly: false,
     });
-    expect(more[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: "Topic currently has 5 partitions, which is higher than the requested 2." });
+    expect(more[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: "The topic grow currently has 5 partition(s); 2 would not be an increase." });
     const same = await controller.createPartitions({ topics: [{ name: "grow", count: 5, assignments: null }], validateOnly: false });
-    expect(same[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: "Topic already has 5 partitions." });
+    expect(same[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: "Topic already has 5 partition(s)." });
     const wrong = await controller.createPartitions({ topics: [{ name: "grow", count: 7, assignments: [{ brokerIds: [0, 1] }] }], validateOnly: false });
     expect(wrong[0]).toMatchObject({
       errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,

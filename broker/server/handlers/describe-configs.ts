@@ -45,10 +45,24 @@ function describe(services: BrokerServices, type: number, name: string): ConfigE
     return TOPIC_CONFIGS.map((def) => services.config.describeTopicConfig(def, overrides));
   }
   if (type === ConfigResourceType.BROKER) {
-    brokerResourceName(services.nodeId, name);
+    if (brokerResourceName(services.nodeId, name) === "") return clusterDefaults(services);
     return services.config.brokerConfigNames().flatMap((n) => services.config.describeBrokerConfig(n) ?? []);
   }
   throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${type}`);
+}
+
+/**
+ * The cluster-wide default broker resource (""): Kafka describes only the dynamic defaults set
+ * on it, each with that one source, not this node's resolved configs (kafka-configs
+ * --entity-default --describe lists them whatever this node overrides).
+ */
+function clusterDefaults(services: BrokerServices): ConfigEntry[] {
+  return [...services.metadata().brokerConfigs("")].flatMap(([name, value]) => {
+    const def = services.config.describeBrokerConfig(name)?.def;
+    if (!def) return [];
+    const source = ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+    return [{ name, value, source, synonyms: [{ name, value, source }], def }];
+  });
 }
 
 function toResult(e: ConfigEntry, includeSynonyms: boolean, ctx: RequestContext): ResultEntry {
