@@ -30,10 +30,10 @@ describe("BrokerConfig", () => {
     const entry = cfg.describeTopicConfig(topicConfigDef("retention.ms")!, new Map());
     expect(entry.value).toBe("600000");
     expect(entry.source).toBe(ConfigSource.STATIC_BROKER_CONFIG);
-    expect(entry.synonyms).toEqual([
-      { name: "log.retention.minutes", value: "10", source: ConfigSource.STATIC_BROKER_CONFIG },
-      { name: "log.retention.hours", value: "168", source: ConfigSource.DEFAULT_CONFIG },
-    ]);
+    // Defaults are listed only for the primary synonym (log.retention.ms, which has none).
+    expect(entry.synonyms).toEqual([{ name: "log.retention.minutes", value: "10", source: ConfigSource.STATIC_BROKER_CONFIG }]);
+    const cleanup = cfg.describeTopicConfig(topicConfigDef("cleanup.policy")!, new Map());
+    expect(cleanup.synonyms).toEqual([{ name: "log.cleanup.policy", value: "delete", source: ConfigSource.DEFAULT_CONFIG }]);
     const own = cfg.describeTopicConfig(topicConfigDef("retention.ms")!, new Map([["retention.ms", "5"]]));
     expect(own).toMatchObject({ value: "5", source: ConfigSource.TOPIC_CONFIG });
     expect(cfg.describeTopicConfig(topicConfigDef("segment.ms")!, new Map()).value).toBe(String(168 * 3_600_000));

@@ -116,8 +116,10 @@ export class BrokerConfig {
         (s.source === ConfigSource.DEFAULT_CONFIG ? defaults : synonyms).push(s);
       }
     }
-    // Kafka lists only the first synonym that has a default (e.g. log.retention.hours=168).
-    synonyms.push(...defaults.slice(0, 1));
+    // Kafka lists a default only for the primary broker synonym: cleanup.policy shows
+    // log.cleanup.policy=delete, retention.ms (log.retention.ms has no default) shows nothing,
+    // not log.retention.hours=168 (test/differential.test.ts).
+    synonyms.push(...defaults.filter((d) => d.name === def.synonyms[0]?.name).slice(0, 1));
     const top = synonyms[0];
     if (!top || top.value === null) return { name: def.name, value: def.default, source: ConfigSource.DEFAULT_CONFIG, synonyms, def };
     const scale = scales.get(top.name) ?? 1;

@@ -34,6 +34,8 @@ export interface ConfigDef {
   oneOf?: readonly string[];
   /** Inclusive lower bound for numeric configs. */
   min?: number;
+  /** Inclusive upper bound for numeric configs. */
+  max?: number;
   sensitive?: boolean;
 }
 
@@ -54,6 +56,7 @@ export function validateConfigValue(def: ConfigDef, value: string): void {
       const limit = def.type === "LONG" ? 2n ** 63n : def.type === "INT" ? 2n ** 31n : 2n ** 15n;
       if (n >= limit || n < -limit) bad(`Not a number of type ${def.type}`);
       if (def.min !== undefined && n < BigInt(def.min)) bad(`Value must be at least ${def.min}`);
+      if (def.max !== undefined && n > BigInt(def.max)) bad(`Value must be no more than ${def.max}`);
       break;
     }
     case "DOUBLE": {

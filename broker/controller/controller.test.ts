@@ -154,11 +154,11 @@ describe("createTopics", () => {
       validateOnly: false,
     });
     expect(results.map((r) => [r.errorCode, r.errorMessage])).toEqual([
-      [17, "Topic name is illegal, it can't be empty"],
-      [17, 'Topic name cannot be "." or ".."'],
-      [17, 'Topic name cannot be "." or ".."'],
-      [17, `Topic name is illegal, it can't be longer than 249 characters, Topic name: ${"x".repeat(250)}`],
-      [17, `Topic name "bad name" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`],
+      [17, "Topic name is invalid: the empty string is not allowed"],
+      [17, "Topic name is invalid: '.' is not allowed"],
+      [17, "Topic name is invalid: '..' is not allowed"],
+      [17, `Topic name is invalid: the length of '${"x".repeat(250)}' is longer than the max allowed length 249`],
+      [17, `Topic name is invalid: 'bad name' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'`],
       [0, null],
     ]);
   });

@@ -12,13 +12,14 @@ export function validateTopicName(name: string): void {
   const bad = (message: string): never => {
     throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, message);
   };
-  if (name.length === 0) bad("Topic name is illegal, it can't be empty");
-  if (name === "." || name === "..") bad('Topic name cannot be "." or ".."');
+  // The KRaft controller's wording (ReplicationControlManager.validateName).
+  if (name.length === 0) bad("Topic name is invalid: the empty string is not allowed");
+  if (name === "." || name === "..") bad(`Topic name is invalid: '${name}' is not allowed`);
   if (name.length > MAX_TOPIC_NAME_LENGTH) {
-    bad(`Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, Topic name: ${name}`);
+    bad(`Topic name is invalid: the length of '${name}' is longer than the max allowed length ${MAX_TOPIC_NAME_LENGTH}`);
   }
   if (!LEGAL.test(name)) {
-    bad(`Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`);
+    bad(`Topic name is invalid: '${name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'`);
   }
 }
 

@@ -39,7 +39,7 @@ import { allocateProducerIdsHandler, brokerHeartbeatHandler, brokerRegistrationH
 export function servedApis(services: BrokerServices, producerIds: ProducerIdManager, advertised: () => readonly ApiVersionRange[]): ServedApis {
   return {
     0: { minVersion: 3, maxVersion: 11, advertisedMinVersion: 0, handle: produceHandler(services) },
-    1: { minVersion: 4, maxVersion: 16, handle: fetchHandler(services) },
+    1: { minVersion: 4, maxVersion: 17, handle: fetchHandler(services) },
     2: { minVersion: 0, maxVersion: 9, handle: listOffsetsHandler(services) },
     3: { minVersion: 0, maxVersion: 12, handle: metadataHandler(services) },
     8: { minVersion: 0, maxVersion: 9, handle: offsetCommitHandler(services) },
@@ -51,7 +51,7 @@ export function servedApis(services: BrokerServices, producerIds: ProducerIdMana
     14: { minVersion: 0, maxVersion: 5, handle: syncGroupHandler(services) },
     15: { minVersion: 0, maxVersion: 5, handle: describeGroupsHandler(services) },
     16: { minVersion: 0, maxVersion: 5, handle: listGroupsHandler(services) },
-    18: { minVersion: 0, maxVersion: 3, handle: apiVersionsHandler(services, advertised) },
+    18: { minVersion: 0, maxVersion: 4, handle: apiVersionsHandler(services, advertised) },
     19: { minVersion: 0, maxVersion: 7, handle: createTopicsHandler(services) },
     20: { minVersion: 0, maxVersion: 6, handle: deleteTopicsHandler(services) },
     21: { minVersion: 0, maxVersion: 2, handle: deleteRecordsHandler(services) },

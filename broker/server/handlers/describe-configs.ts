@@ -28,10 +28,12 @@ export function describeConfigsHandler(services: BrokerServices): ApiHandler<32>
         const entries = describe(services, res.resourceType, res.resourceName);
         const keys = res.configurationKeys;
         const selected = keys === null || keys.length === 0 ? entries : entries.filter((e) => keys.includes(e.name));
-        return { ...base, errorCode: 0, errorMessage: null, configs: selected.map((e) => toResult(e, req.includeSynonyms, ctx)) };
+        // Kafka leaves the message at its schema default, "" (not null), on success.
+        return { ...base, errorCode: 0, errorMessage: "", configs: selected.map((e) => toResult(e, req.includeSynonyms, ctx)) };
       } catch (err) {
         const e = err instanceof KafkaError ? err : new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, String(err));
-        return { ...base, errorCode: e.code, errorMessage: e.message, configs: [] };
+        // Kafka's broker answers an unknown topic with the code alone (message "").
+        return { ...base, errorCode: e.code, errorMessage: e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? "" : e.message, configs: [] };
       }
     }),
   });

@@ -26,7 +26,9 @@ export function fetchHandler(services: BrokerServices): ApiHandler<1> {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
     }
     const image = services.metadata();
-    const metadataTopic = req.topics.find((t) => t.topicId === METADATA_TOPIC_ID || t.topic === CLUSTER_METADATA_TOPIC);
+    // KRaft's own fetches carry the cluster id; a client's never do, and for a client the
+    // metadata log is no topic (Kafka: UNKNOWN_TOPIC_ID / UNKNOWN_TOPIC_OR_PARTITION).
+    const metadataTopic = req.clusterId === null ? undefined : req.topics.find((t) => t.topicId === METADATA_TOPIC_ID || t.topic === CLUSTER_METADATA_TOPIC);
     if (metadataTopic) return fetchMetadataLog(services, req, metadataTopic);
     const useIds = version >= TOPIC_IDS_FROM;
     const topics = req.topics.map((t) => ({ req: t, name: useIds ? (image.topicsById.get(t.topicId)?.name ?? null) : t.topic }));
@@ -58,19 +60,31 @@ export function fetchHandler(services: BrokerServices): ApiHandler<1> {
           out.abortedTransactions = req.isolationLevel === READ_COMMITTED ? [] : null;
           const r = name === null ? undefined : byKey.get(`${name}-${p.partition}`);
           if (!r) {
+            // As Kafka's FetchResponse.partitionResponse(tp, error): no offsets, an empty (not null) aborted-transaction list.
             out.errorCode = name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
             out.highWatermark = -1n;
+            out.abortedTransactions = [];
             return out;
           }
           out.errorCode = r.errorCode;
+          out.records = r.records ?? EMPTY;
+          if (r.errorCode !== 0) {
+            // Unknown partitions are refused before any read, with an empty aborted-transaction list.
+            if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) out.abortedTransactions = [];
+            // Kafka answers a failed read (OFFSET_OUT_OF_RANGE, NOT_LEADER_OR_FOLLOWER, ...) with
+            // unknown offsets (-1), and names the current leader only when the leader is the problem.
+            out.highWatermark = -1n;
+            out.lastStableOffset = -1n;
+            out.logStartOffset = -1n;
+            if (r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || r.errorCode === ErrorCode.FENCED_LEADER_EPOCH) {
+              const part = services.replicaManager.get(r.topic, r.partition);
+              out.currentLeader = { leaderId: part?.leaderId ?? -1, leaderEpoch: part?.leaderEpoch ?? -1 };
+            }
+            return out;
+          }
           out.highWatermark = BigInt(r.highWatermark);
           out.lastStableOffset = BigInt(r.lastStableOffset);
           out.logStartOffset = BigInt(r.logStartOffset);
-          out.records = r.records ?? EMPTY;
-          if (r.errorCode !== 0) {
-            const part = services.replicaManager.get(r.topic, r.partition);
-            out.currentLeader = { leaderId: part?.leaderId ?? -1, leaderEpoch: part?.leaderEpoch ?? -1 };
-          }
           return out;
         }),
       })),

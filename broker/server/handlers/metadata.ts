@@ -2,7 +2,7 @@ import { ErrorCode, type KafkaError } from "../../protocol/errors.ts";
 import type { ApiResponse } from "../../protocol/generated/apis.ts";
 import type { MetadataResponseTopic } from "../../protocol/generated/message/MetadataResponse.ts";
 import { ZERO_UUID } from "../../protocol/generated/support.ts";
-import { isInternalTopic } from "../../controller/topic-names.ts";
+import { isInternalTopic, validateTopicName } from "../../controller/topic-names.ts";
 import type { MetadataImage, TopicImage } from "../../controller/metadata-image.ts";
 import type { BrokerServices } from "../broker-services.ts";
 import type { ApiHandler } from "../request-dispatcher.ts";
@@ -44,7 +44,7 @@ export function metadataHandler(services: BrokerServices): ApiHandler<3> {
           if (topic) return describeTopic(image, topic);
           const err = t.name !== null ? createErrors.get(t.name) : undefined;
           return {
-            errorCode: err ? err.code : t.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorCode: err ? err.code : t.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : missingTopicError(t.name),
             name: t.name,
             topicId: t.topicId,
             isInternal: false,
@@ -89,3 +89,12 @@ function describeTopic(image: MetadataImage, t: TopicImage): MetadataResponseTop
   };
 }
 
+/** A missing topic is UNKNOWN_TOPIC_OR_PARTITION, or INVALID_TOPIC_EXCEPTION when its name is illegal (as Kafka's KafkaApis). */
+function missingTopicError(name: string): number {
+  try {
+    validateTopicName(name);
+    return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  } catch {
+    return ErrorCode.INVALID_TOPIC_EXCEPTION;
+  }
+}

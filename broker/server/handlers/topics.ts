@@ -18,7 +18,8 @@ export function createTopicsHandler(services: BrokerServices): ApiHandler<19> {
         topicConfigErrorCode: r.topicConfigErrorCode,
         numPartitions: r.numPartitions,
         replicationFactor: r.replicationFactor,
-        configs: r.errorCode === 0 ? r.configs : null,
+        // Kafka's failed results carry an empty config list, not null.
+        configs: r.errorCode === 0 ? r.configs : [],
       })),
     };
   };
