@@ -177,8 +177,10 @@ export class ClusterConnection {
     const generation = this.generation;
     const s = await this.withAnyWire(async (c) => {
       const v = c.version(ApiKey.Metadata, 1, 12);
-      const m = await c.request(ApiKey.Metadata, v, { topics: null, allowAutoTopicCreation: false });
-      return buildSnapshot(m);
+      const [m, quorumLeader] = await Promise.all([c.request(ApiKey.Metadata, v, { topics: null, allowAutoTopicCreation: false }), metadataQuorumLeader(c)]);
+      // A KRaft broker answers Metadata with a random live broker as the "controller" (clients
+      // only need a broker that forwards admin requests); the quorum's leader is the real one.
+      return buildSnapshot(quorumLeader === null ? m : { ...m, controllerId: quorumLeader });
     });
     if (generation !== this.generation) return s;
     this.cached = s;
@@ -449,31 +451,44 @@ export class ClusterConnection {
    * broker forwards it there). An unknown name is Kafka's INVALID_CONFIG, shown at the name.
    */
   async alterTopicConfig(topic: string, name: string, value: string | null): Promise<void> {
-    const snap = await this.snapshot(10_000).catch(() => null);
-    const controller = snap && snap.controllerId >= 0 ? await this.wireTo(snap.controllerId).catch(() => null) : null;
-    const run = (c: WireConnection) => incrementalAlterConfig(c, TOPIC_RESOURCE, topic, name, value);
-    await (controller ? run(controller) : this.withAnyWire(run));
+    await this.withControllerWire((c) => incrementalAlterConfig(c, TOPIC_RESOURCE, topic, name, value));
   }
 
+  /**
+   * A topic's configs with their sources (DescribeConfigs v1+), read from the broker that
+   * config changes are sent to. Each broker applies a change when it reaches it through the
+   * metadata log, so brokers differ for a moment after one; asking the same broker every time
+   * (not whichever one kafkajs would pick: on Apache Kafka a random one per request) shows a
+   * change once and keeps showing it.
+   */
   async topicConfigs(topic: string): Promise<ConfigEntry[]> {
-    const admin = await this.adminClient();
-    const r = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic }], includeSynonyms: false });
-    const res = r.resources[0];
-    if (!res) return [];
-    if (res.errorCode !== 0) throw new ClusterError(kafkaErrorName(res.errorCode), res.errorMessage || kafkaErrorName(res.errorCode));
-    return res.configEntries
-      .map((c) => {
-        const source = (c as unknown as { configSource?: number }).configSource;
-        return {
-          name: c.configName,
-          value: c.configValue,
-          isDefault: c.isDefault,
-          readOnly: c.readOnly,
-          isSensitive: c.isSensitive,
-          source: source === undefined ? (c.isDefault ? "default" : "topic") : (CONFIG_SOURCES[source] ?? String(source)),
-        };
-      })
-      .sort((a, b) => a.name.localeCompare(b.name));
+    return this.withControllerWire(async (c) => {
+      const v = c.version(ApiKey.DescribeConfigs, 1, 4);
+      const r = await c.request(ApiKey.DescribeConfigs, v, { resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+      const res = r.results[0];
+      if (!res) return [];
+      if (res.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(res.errorCode), res.errorMessage || kafkaErrorName(res.errorCode));
+      return res.configs
+        .map((e) => ({
+          name: e.name,
+          value: e.value,
+          isDefault: e.configSource === 5,
+          readOnly: e.readOnly,
+          isSensitive: e.isSensitive,
+          source: CONFIG_SOURCES[e.configSource] ?? String(e.configSource),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  /**
+   * Runs `fn` on the connection to the active controller when it is one of the brokers (it
+   * takes admin requests first-hand; any broker forwards them), else on any broker.
+   */
+  private async withControllerWire<T>(fn: (c: WireConnection) => Promise<T>): Promise<T> {
+    const snap = await this.snapshot(10_000).catch(() => null);
+    const controller = snap && snap.controllerId >= 0 && snap.brokers.some((b) => b.nodeId === snap.controllerId) ? await this.wireTo(snap.controllerId).catch(() => null) : null;
+    return controller ? fn(controller) : this.withAnyWire(fn);
   }
 
   /**
@@ -522,8 +537,7 @@ export class ClusterConnection {
    * broker's error message, which the form shows next to the field it concerns.
    */
   async createTopic(t: NewTopic): Promise<void> {
-    const snap = await this.snapshot(10_000).catch(() => null);
-    const run = async (c: WireConnection) => {
+    await this.withControllerWire(async (c) => {
       const v = c.version(ApiKey.CreateTopics, 0, 7);
       const r = await c.request(ApiKey.CreateTopics, v, {
         timeoutMs: 30_000,
@@ -545,9 +559,7 @@ export class ClusterConnection {
         const message = res.errorMessage || code;
         throw new ClusterError(code, message, createTopicErrorField(res.errorCode, message));
       }
-    };
-    const controller = snap && snap.controllerId >= 0 ? await this.wireTo(snap.controllerId).catch(() => null) : null;
-    await (controller ? run(controller) : this.withAnyWire(run));
+    });
     this.invalidate();
   }
 
@@ -588,7 +600,28 @@ export class ClusterConnection {
   }
 }
 
-/** The complete records of a Fetch response's record set (a cut last batch is skipped). */
+/**
+ * The active controller of a KRaft cluster: the leader of the metadata quorum, as
+ * DescribeQuorum (which brokers forward to the controllers) reports it. Null when the broker
+ * does not serve DescribeQuorum (Samsa, ZooKeeper-mode Kafka), refuses it, or no leader is known.
+ */
+async function metadataQuorumLeader(c: WireConnection): Promise<number | null> {
+  let v: number;
+  try {
+    v = c.version(ApiKey.DescribeQuorum, 0, 2);
+  } catch {
+    return null;
+  }
+  try {
+    const r = await c.request(ApiKey.DescribeQuorum, v, { topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 0 }] }] });
+    const p = r.topics[0]?.partitions[0];
+    if (r.errorCode !== ErrorCode.NONE || !p || p.errorCode !== ErrorCode.NONE || p.leaderId < 0) return null;
+    return p.leaderId;
+  } catch {
+    return null;
+  }
+}
+
 /** One IncrementalAlterConfigs SET (value) or DELETE (null) of one config of one resource. */
 async function incrementalAlterConfig(c: WireConnection, resourceType: number, resourceName: string, name: string, value: string | null): Promise<void> {
   const v = c.version(ApiKey.IncrementalAlterConfigs, 0, 1);
@@ -601,11 +634,15 @@ async function incrementalAlterConfig(c: WireConnection, resourceType: number, r
   if (res.errorCode !== ErrorCode.NONE) {
     const code = kafkaErrorName(res.errorCode);
     const message = res.errorMessage || code;
-    const field = res.errorCode === ErrorCode.INVALID_CONFIG ? (/unknown .*config/i.test(message) ? "name" : "value") : undefined;
+    // Apache Kafka refuses a bad value of a broker config with INVALID_REQUEST (of a topic
+    // config with INVALID_CONFIG); either way the message names the value.
+    const badValue = res.errorCode === ErrorCode.INVALID_REQUEST && /invalid value .* for configuration/i.test(message);
+    const field = res.errorCode === ErrorCode.INVALID_CONFIG || badValue ? (/unknown .*config/i.test(message) ? "name" : "value") : undefined;
     throw new ClusterError(code, message, field);
   }
 }
 
+/** The complete records of a Fetch response's record set (a cut last batch is skipped). */
 export function decodeRecords(records: Buffer | null, partition: number): FetchedMessage[] {
   if (!records || records.length === 0) return [];
   const out: FetchedMessage[] = [];

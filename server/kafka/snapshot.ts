@@ -35,6 +35,7 @@ export interface TopicInfo {
 export interface ClusterSnapshot {
   takenAt: number;
   clusterId: string | null;
+  /** The active controller: the metadata quorum's leader when the cluster tells it (DescribeQuorum), else Metadata's controllerId. */
   controllerId: number;
   brokers: BrokerInfo[];
   /**
