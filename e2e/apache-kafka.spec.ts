@@ -11,7 +11,6 @@ import type { ChildProcess } from "node:child_process";
 import { Kafka, logLevel, type Admin, type Consumer } from "kafkajs";
 import { ApacheKafka } from "../test/helpers/apache-kafka.ts";
 import { freePort } from "../test/helpers/ports.ts";
-import { startApacheKafka } from "./support/apache-kafka-cluster.ts";
 import { startConsole, stopConsole } from "./support/console-process.ts";
 import { expect, hydrated, shot, signIn, test as base } from "./support/fixtures.ts";
 import { createTempPostgres, type TempPostgres } from "./support/postgres.ts";
@@ -59,7 +58,8 @@ async function inSync(topic: string, partitions: number): Promise<void> {
 test.beforeAll(async () => {
   // A JVM cluster and a console process: minutes on a loaded two-core machine, seconds otherwise.
   test.setTimeout(300_000);
-  ({ kafka: ak, addresses } = await startApacheKafka({ nodes: 3, overrides: { "message.max.bytes": "2000000", "offsets.topic.num.partitions": "3" } }));
+  ak = await ApacheKafka.start({ nodes: 3, overrides: { "message.max.bytes": "2000000", "offsets.topic.num.partitions": "3" } });
+  addresses = ak.brokers;
   kafka = new Kafka({ clientId: "e2e-ak", brokers: addresses, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
   admin = kafka.admin();
   await admin.connect();

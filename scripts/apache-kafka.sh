@@ -43,7 +43,10 @@ java_opts=(${KAFKA_HEAP_OPTS:--Xms64m -Xmx320m} -XX:+UseSerialGC -Djava.awt.head
 
 mkdir -p "$data_dir"
 data_dir=$(cd "$data_dir" && pwd)
-[ -s "$data_dir/cluster.id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$data_dir/cluster.id"
+# A Kafka Uuid in base64url; like Kafka's own, never starting with "-" (it would read as an option).
+until [ -s "$data_dir/cluster.id" ] && [ "$(head -c 1 "$data_dir/cluster.id")" != - ]; do
+  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$data_dir/cluster.id"
+done
 cluster_id=$(cat "$data_dir/cluster.id")
 
 voters=""

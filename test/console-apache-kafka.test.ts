@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApacheKafka } from "../e2e/support/apache-kafka-cluster.ts";
 import { alterBrokerConfig, alterTopicConfig, createTopic, deleteGroup, deleteTopic, resetOffsets, type ActionContext } from "../server/actions/definitions.ts";
 import { runAction } from "../server/actions/run-action.ts";
 import { UserStore } from "../server/auth/users.ts";
@@ -52,7 +51,8 @@ const GROUP = "ak-group";
 
 beforeAll(async () => {
   // Static broker configs, so that topic configs inherit from them (STATIC_BROKER_CONFIG).
-  ({ kafka: ak, addresses } = await startApacheKafka({ nodes: 3, overrides: { "message.max.bytes": "2000000", "log.retention.hours": "100", "offsets.topic.num.partitions": "3" } }));
+  ak = await ApacheKafka.start({ nodes: 3, overrides: { "message.max.bytes": "2000000", "log.retention.hours": "100", "offsets.topic.num.partitions": "3" } });
+  addresses = ak.brokers;
   dbDir = mkdtempSync(join(tmpdir(), "samsa-console-ak-"));
   db = await openDatabase({ pgliteDir: dbDir });
   await migrate(db, readMigrations(join(import.meta.dirname, "..", "prisma", "migrations")));

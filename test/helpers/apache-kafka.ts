@@ -43,8 +43,14 @@ export class ApacheKafka {
     return kafka;
   }
 
+  /** Every node's address, as kafkajs and the console take them. */
+  get brokers(): string[] {
+    return this.ports.map((p) => `127.0.0.1:${p}`);
+  }
+
+  /** The same as one bootstrap.servers string, as Kafka's tools, kcat and librdkafka take it. */
   get bootstrap(): string {
-    return this.ports.map((p) => `127.0.0.1:${p}`).join(",");
+    return this.brokers.join(",");
   }
 
   /** Every node printed "Kafka Server started" and the cluster's metadata lists them all. */
@@ -69,7 +75,7 @@ export class ApacheKafka {
         reject(new Error(`apache-kafka.sh exited with ${code ?? signal}:\n${this.output.slice(-4000)}`));
       });
     });
-    const admin = new Kafka({ brokers: [this.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    const admin = new Kafka({ brokers: this.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
     try {
       await admin.connect();
       for (;;) {
