@@ -10,11 +10,15 @@
 // Prints figures; asserts nothing.
 //
 //   npx tsx bench/console-scale.ts [--topics 10000] [--groups 2000] [--messages 400] [--runs 20]
+//                                  [--kafka samsa|apache]
+//
+// --kafka apache seeds and times the same against one Apache Kafka node (scripts/apache-kafka.sh,
+// the reference) instead of a Samsa broker.
 //
 // If the broker cannot hold N topics (it keeps files open per partition, and `ulimit -n`
 // bounds them), seeding stops at the last batch that was created, says why, and the pages are
 // measured with the topics that exist.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +30,7 @@ import { Reader } from "../broker/protocol/primitives/reader.ts";
 import { Writer } from "../broker/protocol/primitives/writer.ts";
 import { ROOT, startConsole, stopConsole } from "../e2e/support/console-process.ts";
 import { freePort } from "../test/helpers/ports.ts";
+import { ApacheKafkaCluster } from "./apache-kafka-cluster.ts";
 import { kafkaErrorName } from "../server/kafka/errors.ts";
 import { buildSnapshot, pageTopics } from "../server/kafka/snapshot.ts";
 import { WireConnection } from "../broker/network/kafka-connection.ts";
@@ -38,6 +43,8 @@ const TOPICS = arg("topics", 10_000);
 const GROUPS = arg("groups", 2000);
 const MESSAGES = arg("messages", 400);
 const RUNS = arg("runs", 20);
+const KAFKA = process.argv.includes("--kafka") ? process.argv[process.argv.indexOf("--kafka") + 1] : "samsa";
+if (KAFKA !== "samsa" && KAFKA !== "apache") throw new Error("--kafka takes samsa or apache");
 /** Topics that receive messages (the first ones), and so carry lag. */
 const HOT = Math.min(100, TOPICS);
 
@@ -46,19 +53,38 @@ const groupName = (i: number) => `bench-group-${String(i).padStart(5, "0")}`;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 const dir = mkdtempSync(join(tmpdir(), "samsa-bench-"));
-const kafkaPort = await freePort();
-const broker = spawn(
-  process.execPath,
-  [join(ROOT, "bin", "samsa.js"), "broker", "--override", "node.id=0", "--override", `listeners=PLAINTEXT://127.0.0.1:${kafkaPort}`, "--override", `log.dirs=${join(dir, "logs")}`, "--override", "offsets.topic.replication.factor=1"],
-  { stdio: ["ignore", "pipe", "pipe"] },
-);
 let brokerErr = "";
-broker.stderr!.on("data", (d: Buffer) => (brokerErr = (brokerErr + d.toString()).slice(-4000)));
 let brokerExit: string | null = null;
-broker.once("exit", (code, signal) => (brokerExit = `broker exited (${code ?? signal})`));
-await new Promise<void>((r) => broker.stdout!.on("data", (d: Buffer) => d.toString().includes("started, listening") && r()));
-process.on("exit", () => broker.kill("SIGKILL"));
-const bootstrap = `127.0.0.1:${kafkaPort}`;
+let broker: ChildProcess | undefined;
+let apache: ApacheKafkaCluster | undefined;
+let bootstrap: string;
+if (KAFKA === "apache") {
+  const cluster = await ApacheKafkaCluster.start(1);
+  apache = cluster;
+  bootstrap = cluster.bootstrap;
+  // Its JVM runs in its own process group: kill it too if this script ends early.
+  process.on("exit", () => {
+    try {
+      process.kill(-cluster.pid, "SIGKILL");
+    } catch {
+      // already stopped
+    }
+  });
+  console.log(`Apache Kafka (one node) at ${bootstrap}`);
+} else {
+  const kafkaPort = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin", "samsa.js"), "broker", "--override", "node.id=0", "--override", `listeners=PLAINTEXT://127.0.0.1:${kafkaPort}`, "--override", `log.dirs=${join(dir, "logs")}`, "--override", "offsets.topic.replication.factor=1"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  broker = child;
+  child.stderr!.on("data", (d: Buffer) => (brokerErr = (brokerErr + d.toString()).slice(-4000)));
+  child.once("exit", (code, signal) => (brokerExit = `broker exited (${code ?? signal})`));
+  await new Promise<void>((r) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("started, listening") && r()));
+  process.on("exit", () => child.kill("SIGKILL"));
+  bootstrap = `127.0.0.1:${kafkaPort}`;
+}
 const wire = await WireConnection.open(bootstrap, { timeoutMs: 120_000 });
 
 // ---- topics ---------------------------------------------------------------------------------
@@ -81,7 +107,13 @@ for (let i = 0; i < TOPICS && !stopReason; i += 500) {
     stopReason = `CreateTopics failed: ${err instanceof Error ? err.message : String(err)}`;
   }
   // A topic is usable once its partition is led; a broker out of file descriptors fails here.
-  const probe = await listLatest(names.slice(-1)).catch((e: unknown) => e);
+  // Apache Kafka answers CreateTopics once the controller has committed the topics, before the
+  // broker leads them: give it up to a minute.
+  let probe = await listLatest(names.slice(-1)).catch((e: unknown) => e);
+  for (let tries = 0; apache && probe instanceof Error && tries < 300; tries++) {
+    await new Promise((r) => setTimeout(r, 200));
+    probe = await listLatest(names.slice(-1)).catch((e: unknown) => e);
+  }
   if (stopReason || probe instanceof Error) await new Promise((r) => setTimeout(r, 1000));
   if (brokerExit) stopReason = `${brokerExit}: ${brokerErr.trim().split("\n").slice(-3).join(" | ")}`;
   else if (probe instanceof Error) stopReason ??= `the last topic of the batch is not readable: ${probe.message}`;
@@ -126,8 +158,15 @@ for (let g = 0; g < GROUPS && !commitError; g += 200) {
   await Promise.all(
     ids.map(async (i) => {
       const groupId = groupName(i);
-      const fc = await wire.request(ApiKey.FindCoordinator, fcv, fcv >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 });
-      const fcErr = fcv >= 4 ? (fc.coordinators[0]?.errorCode ?? -1) : fc.errorCode;
+      // Apache Kafka creates __consumer_offsets on the first FindCoordinator and answers
+      // COORDINATOR_NOT_AVAILABLE (15) or COORDINATOR_LOAD_IN_PROGRESS (14) until it is loaded; clients retry.
+      let fcErr = -1;
+      for (let tries = 0; tries < 300; tries++) {
+        const fc = await wire.request(ApiKey.FindCoordinator, fcv, fcv >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 });
+        fcErr = fcv >= 4 ? (fc.coordinators[0]?.errorCode ?? -1) : fc.errorCode;
+        if (fcErr !== 14 && fcErr !== 15) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       if (fcErr !== 0) {
         commitError ??= `FindCoordinator ${groupId}: ${kafkaErrorName(fcErr)}`;
         return;
@@ -136,14 +175,22 @@ for (let g = 0; g < GROUPS && !commitError; g += 200) {
       const end = Number(ends.get(hotTopic) ?? 0n);
       const cold = topicName(hot + ((i * 7) % Math.max(1, created - hot)));
       const topics = [{ name: hotTopic, offset: Math.max(0, end - 1 - (i % 3)) }, ...(created > hot ? [{ name: cold, offset: 0 }] : [])];
-      const r = await wire.request(ApiKey.OffsetCommit, ocv, {
-        groupId,
-        generationIdOrMemberEpoch: -1,
-        memberId: "",
-        groupInstanceId: null,
-        retentionTimeMs: -1n,
-        topics: topics.map((t) => ({ name: t.name, partitions: [{ partitionIndex: 0, committedOffset: BigInt(t.offset), committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: "" }] })),
-      });
+      const commit = () =>
+        wire.request(ApiKey.OffsetCommit, ocv, {
+          groupId,
+          generationIdOrMemberEpoch: -1,
+          memberId: "",
+          groupInstanceId: null,
+          retentionTimeMs: -1n,
+          topics: topics.map((t) => ({ name: t.name, partitions: [{ partitionIndex: 0, committedOffset: BigInt(t.offset), committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: "" }] })),
+        });
+      let r = await commit();
+      // Retriable while the coordinator loads (14, 15, 16), as on Apache Kafka just after __consumer_offsets is made.
+      const retriable = () => r.topics.flatMap((t) => t.partitions).some((p) => p.errorCode === 14 || p.errorCode === 15 || p.errorCode === 16);
+      for (let tries = 0; retriable() && tries < 300; tries++) {
+        await new Promise((res) => setTimeout(res, 200));
+        r = await commit();
+      }
       const bad = r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== 0);
       if (bad) commitError ??= `OffsetCommit ${groupId}: ${kafkaErrorName(bad.errorCode)}`;
       else committedGroups++;
@@ -168,7 +215,7 @@ try {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${base}/`);
-  console.log(`\nconsole pages (${created} topics, ${committedGroups} groups; ${RUNS} requests each after one warm-up; HTTP on loopback = server time)`);
+  console.log(`\nconsole pages on ${apache ? "Apache Kafka" : "Samsa"} (${created} topics, ${committedGroups} groups; ${RUNS} requests each after one warm-up; HTTP on loopback = server time)`);
   const time = async (label: string, path: string, check: (html: string) => string) => {
     const times: number[] = [];
     let note = "";
@@ -202,8 +249,12 @@ try {
 } finally {
   await browser.close();
   await stopConsole(child);
-  broker.kill("SIGTERM");
-  await new Promise((r) => (brokerExit ? r(null) : broker.once("exit", r)));
+  if (broker) {
+    const b = broker;
+    b.kill("SIGTERM");
+    await new Promise((r) => (brokerExit ? r(null) : b.once("exit", r)));
+  }
+  await apache?.destroy();
   rmSync(dir, { recursive: true, force: true });
 }
 
