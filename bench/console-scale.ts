@@ -30,7 +30,7 @@ import { Reader } from "../broker/protocol/primitives/reader.ts";
 import { Writer } from "../broker/protocol/primitives/writer.ts";
 import { ROOT, startConsole, stopConsole } from "../e2e/support/console-process.ts";
 import { freePort } from "../test/helpers/ports.ts";
-import { ApacheKafkaCluster } from "./apache-kafka-cluster.ts";
+import { ApacheKafka } from "../test/helpers/apache-kafka.ts";
 import { kafkaErrorName } from "../server/kafka/errors.ts";
 import { buildSnapshot, pageTopics } from "../server/kafka/snapshot.ts";
 import { WireConnection } from "../broker/network/kafka-connection.ts";
@@ -56,10 +56,10 @@ const dir = mkdtempSync(join(tmpdir(), "samsa-bench-"));
 let brokerErr = "";
 let brokerExit: string | null = null;
 let broker: ChildProcess | undefined;
-let apache: ApacheKafkaCluster | undefined;
+let apache: ApacheKafka | undefined;
 let bootstrap: string;
 if (KAFKA === "apache") {
-  const cluster = await ApacheKafkaCluster.start(1);
+  const cluster = await ApacheKafka.start();
   apache = cluster;
   bootstrap = cluster.bootstrap;
   // Its JVM runs in its own process group: kill it too if this script ends early.

@@ -40,7 +40,7 @@ import { kafkaErrorName } from "../server/kafka/errors.ts";
 import { BrokerNode } from "../test/helpers/broker-node.ts";
 import { clusterPorts } from "../test/helpers/ports.ts";
 import { run } from "../test/helpers/run.ts";
-import { ApacheKafkaCluster } from "./apache-kafka-cluster.ts";
+import { ApacheKafka } from "../test/helpers/apache-kafka.ts";
 import { cpuSeconds, descendants, peakRssMb, resetPeakRss } from "./proc-stats.ts";
 
 const { values } = parseArgs({
@@ -136,7 +136,7 @@ async function startSamsa(nodes: number): Promise<Target> {
 
 async function startKafka(nodes: number): Promise<Target> {
   const t0 = performance.now();
-  const kafka = await ApacheKafkaCluster.start(nodes);
+  const kafka = await ApacheKafka.start({ nodes });
   // The script and its JVMs.
   const pids = [kafka.pid, ...descendants(kafka.pid)];
   return { system: "kafka", rf: nodes === 1 ? 1 : 3, nodes, bootstrap: kafka.bootstrap, pids, startMs: performance.now() - t0, stop: () => kafka.destroy() };

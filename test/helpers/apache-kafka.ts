@@ -43,6 +43,13 @@ export class ApacheKafka {
     return kafka;
   }
 
+  /** The script's pid (its JVMs are its children, in its process group). */
+  get pid(): number {
+    const pid = this.child.pid;
+    if (pid === undefined) throw new Error("apache-kafka.sh is not running");
+    return pid;
+  }
+
   /** Every node's address, as kafkajs and the console take them. */
   get brokers(): string[] {
     return this.ports.map((p) => `127.0.0.1:${p}`);
