@@ -8,30 +8,17 @@
  *   npx tsx bench/kcat-throughput.ts [--records 200000] [--sizes 100,1024]
  */
 import { spawnSync } from "node:child_process";
-import { closeSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BrokerNode } from "../test/helpers/broker-node.ts";
+import { kcatPayloadFile } from "./kcat-payload.ts";
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);
 const RECORDS = Number(args.get("records") ?? 200_000);
 const SIZES = (args.get("sizes") ?? "100,1024").split(",").map(Number);
-
-function payloadFile(dir: string, size: number): string {
-  const line = Buffer.from(Buffer.alloc(size - 1, "x").toString() + "\n"); // kcat splits on newlines
-  const file = join(dir, `records-${size}.txt`);
-  const fd = openSync(file, "w");
-  const chunkLines = Math.max(1, Math.floor((1 << 20) / size));
-  const chunk = Buffer.concat(Array.from({ length: chunkLines }, () => line));
-  for (let written = 0; written < RECORDS; written += chunkLines) {
-    const n = Math.min(chunkLines, RECORDS - written);
-    writeSync(fd, chunk, 0, n * size);
-  }
-  closeSync(fd);
-  return file;
-}
 
 interface Timed {
   secs: number;
@@ -91,7 +78,7 @@ async function main(): Promise<void> {
     console.log(`records per run: ${RECORDS}`);
     console.log("size  | baseline MB/s | produce rec/s  MB/s  ratio kcat/broker CPU | consume rec/s  MB/s  ratio kcat/broker CPU | broker peak RSS MB");
     for (const size of SIZES) {
-      const file = payloadFile(dir, size);
+      const file = kcatPayloadFile(dir, size, RECORDS);
       const mb = (RECORDS * size) / 1e6;
       const base = mb / (await baseline(file, dir));
       const topic = `bench-${size}`;

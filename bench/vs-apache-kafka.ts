@@ -28,7 +28,7 @@
  * --skip-rf3 or --only halves it. Kafka's heap is scripts/apache-kafka.sh's (KAFKA_HEAP_OPTS sets it).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +42,7 @@ import { clusterPorts } from "../test/helpers/ports.ts";
 import { run } from "../test/helpers/run.ts";
 import { ApacheKafka } from "../test/helpers/apache-kafka.ts";
 import { cpuSeconds, descendants, peakRssMb, resetPeakRss } from "./proc-stats.ts";
+import { kcatPayloadFile } from "./kcat-payload.ts";
 
 const { values } = parseArgs({
   options: {
@@ -321,17 +322,6 @@ function record(row: string, system: SystemName, m: Measured): void {
   console.log(`  ${system} ${row}: ${detail}; broker CPU ${m.cpu.toFixed(1)} s, peak RSS ${m.rssMb.toFixed(0)} MB${m.rssPhase ? "" : " (since start)"}${m.note ? `; ${m.note}` : ""}${m.latency ? `; ${m.latency.note}` : ""}`);
 }
 
-function payloadFile(dir: string, size: number): string {
-  const line = Buffer.from(Buffer.alloc(size - 1, "x").toString() + "\n"); // kcat splits on newlines
-  const file = join(dir, `records-${size}.txt`);
-  const fd = openSync(file, "w");
-  const chunkLines = Math.max(1, Math.floor((1 << 20) / size));
-  const chunk = Buffer.concat(Array.from({ length: chunkLines }, () => line));
-  for (let written = 0; written < RECORDS; written += chunkLines) writeSync(fd, chunk, 0, Math.min(chunkLines, RECORDS - written) * size);
-  closeSync(fd);
-  return file;
-}
-
 async function runLoad(t: Target, dir: string): Promise<void> {
   const rf = t.rf;
   const topics = SIZES.flatMap((s) => [`perf-acks1-${s}`, `perf-acksall-${s}`, `kcat-${s}`]).concat(["latency", "warmup"]);
@@ -348,7 +338,7 @@ async function runLoad(t: Target, dir: string): Promise<void> {
   await timed(`kcat -C -b ${sh(t.bootstrap)} -t warmup -o beginning -e -q -c ${warm} > /dev/null`);
   record(`${rfTag} idle ${IDLE_S} s`, t.system, await phase(t, async () => (await new Promise((r) => setTimeout(r, IDLE_S * 1000)), {})));
   for (const size of SIZES) {
-    const file = payloadFile(dir, size);
+    const file = kcatPayloadFile(dir, size, RECORDS);
     record(`${rfTag} produce ${size} B perf-test acks=1`, t.system, await phase(t, () => producerPerf(t, `perf-acks1-${size}`, size, "1")));
     record(`${rfTag} produce ${size} B perf-test acks=all`, t.system, await phase(t, () => producerPerf(t, `perf-acksall-${size}`, size, "all")));
     record(`${rfTag} produce ${size} B kcat (acks=all)`, t.system, await phase(t, () => kcatProduce(t, `kcat-${size}`, file)));

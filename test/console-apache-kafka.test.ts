@@ -31,6 +31,7 @@ import { browseMessages } from "../server/queries/messages.ts";
 import { storedHistory } from "../server/queries/state-changes.ts";
 import type { ConsoleRuntime } from "../server/runtime.ts";
 import { ApacheKafka } from "./helpers/apache-kafka.ts";
+import { waitFor } from "./helpers/groups.ts";
 
 let ak: ApacheKafka;
 let addresses: string[];
@@ -74,18 +75,6 @@ afterAll(async () => {
   if (dbDir) rmSync(dbDir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await Promise.resolve()
-      .then(fn)
-      .catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const kafka = () => new Kafka({ clientId: "console-ak-it", brokers: addresses, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
 const runtime = () => ({ cluster: conn, stateChanges: store }) as unknown as ConsoleRuntime;
 const events = (machine: string, subject: string): ObservedEvent[] => hub.recent(10_000).filter((e) => e.machine === machine && e.subject === subject);
@@ -106,7 +95,7 @@ async function joinedConsumer(group: string): Promise<{ consumer: Consumer; memb
   await consumer.connect();
   await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
   await consumer.run({ eachMessage: async () => void seen++ });
-  await until(`${group} joined`, () => memberId !== "" && memberId, 60_000);
+  await waitFor(`${group} joined`, () => memberId !== "" && memberId, 60_000);
   return { consumer, memberId, seen: () => seen };
 }
 
@@ -132,7 +121,7 @@ describe("the console on Apache Kafka", () => {
     expect(s.controllerId).toBe(Number(status.LeaderId));
     for (let i = 0; i < 15; i++) expect((await conn.snapshot(0)).controllerId).toBe(s.controllerId);
     expect(s.byName.has(STATE_CHANGES_TOPIC)).toBe(false);
-    await until("metadata-diff mode", () => watcher.mode === "metadata-diff");
+    await waitFor("metadata-diff mode", () => watcher.mode === "metadata-diff");
     expect(watcher.describeSource()).toMatch(/derived from metadata and group descriptions/);
 
     const loaded = await loadSnapshot(runtime());
@@ -160,7 +149,7 @@ describe("the console on Apache Kafka", () => {
 
   it("shows the topic's partitions with leaders, three replicas and a full ISR, offsets and sizes; brokers lead and follow them", async () => {
     await produce([0, 1, 2, 3, 4, 5].map((i) => ({ partition: i % 3, value: `m${i}` })));
-    const d = await until("offsets and sizes of every partition", async () => {
+    const d = await waitFor("offsets and sizes of every partition", async () => {
       const detail = await conn.topicDetail(TOPIC);
       return detail?.partitions.every((p) => p.latestOffset === "2" && (p.sizeBytes ?? 0) > 0) ? detail : undefined;
     });
@@ -193,7 +182,7 @@ describe("the console on Apache Kafka", () => {
   });
 
   it("derives the created topic's partition events from metadata diffs and stores them for the state changes page", async () => {
-    const created = await until("three partitions derived", () => {
+    const created = await waitFor("three partitions derived", () => {
       const mine = hub.recent(10_000).filter((e) => e.machine === "partition" && e.subject.startsWith(`${TOPIC}-`));
       return mine.length >= 3 && mine;
     });
@@ -203,7 +192,7 @@ describe("the console on Apache Kafka", () => {
       expect([...(e.details.replicas as number[])].sort()).toEqual([0, 1, 2]);
       expect((e.details.isr as number[]).length).toBeGreaterThanOrEqual(1);
     }
-    const stored = await until("stored", async () => {
+    const stored = await waitFor("stored", async () => {
       const rows = await storedHistory(runtime(), { topic: TOPIC });
       return rows.length >= 3 && rows;
     });
@@ -223,7 +212,7 @@ describe("the console on Apache Kafka", () => {
     const set = await runAction(alterTopicConfig, deps, operator, { topic: TOPIC, name: "retention.ms", op: "set", value: "60000" });
     expect(set).toEqual({ ok: true, data: { topic: TOPIC, name: "retention.ms", value: "60000" } });
     // Every broker applies the change from the metadata log, a moment after the controller took it.
-    await until("the new value", async () => (await config("retention.ms")).value === "60000");
+    await waitFor("the new value", async () => (await config("retention.ms")).value === "60000");
     // Once shown, it stays (the console reads configs from one broker, not a random one each time).
     for (let i = 0; i < 10; i++) expect(await config("retention.ms")).toMatchObject({ value: "60000", source: "topic" });
     expect(await runAction(alterTopicConfig, deps, operator, { topic: TOPIC, name: "cleanup.policy", op: "set", value: "shred" })).toMatchObject({
@@ -241,7 +230,7 @@ describe("the console on Apache Kafka", () => {
     // Removed: the broker's log.retention.hours=100 applies again. Apache Kafka calls that value
     // DEFAULT_CONFIG, without synonyms (it looks only at log.retention.ms for retention.ms).
     expect(await runAction(alterTopicConfig, deps, operator, { topic: TOPIC, name: "retention.ms", op: "delete" })).toMatchObject({ ok: true });
-    await until("the broker's value", async () => (await config("retention.ms")).source !== "topic");
+    await waitFor("the broker's value", async () => (await config("retention.ms")).source !== "topic");
     for (let i = 0; i < 10; i++) expect(await config("retention.ms")).toMatchObject({ value: String(100 * 3_600_000), source: "default", isDefault: true });
     expect(await runAction(alterTopicConfig, deps, operator, { topic: TOPIC, name: "retention.ms", op: "delete" })).toMatchObject({
       ok: false,
@@ -272,7 +261,7 @@ describe("the console on Apache Kafka", () => {
 
     const set = await runAction(alterBrokerConfig, deps, admin, { brokerId: "1", name: "message.max.bytes", op: "set", value: "3000000" });
     expect(set).toEqual({ ok: true, data: { brokerId: 1, name: "message.max.bytes", value: "3000000" } });
-    const after = await until("the dynamic value", async () => {
+    const after = await waitFor("the dynamic value", async () => {
       const c = (await byName(1)).get("message.max.bytes");
       return c?.source === "dynamic broker" && c.value === "3000000" && c;
     });
@@ -295,7 +284,7 @@ describe("the console on Apache Kafka", () => {
     expect(await runAction(alterBrokerConfig, deps, admin, { brokerId: "1", name: "no.such.config", op: "set", value: "1" })).toMatchObject({ ok: false, code: "UNKNOWN_CONFIG" });
 
     expect(await runAction(alterBrokerConfig, deps, admin, { brokerId: "1", name: "message.max.bytes", op: "delete" })).toMatchObject({ ok: true });
-    await until("back to the static value", async () => {
+    await waitFor("back to the static value", async () => {
       const c = (await byName(1)).get("message.max.bytes");
       return c?.source === "static broker" && c.value === "2000000";
     });
@@ -315,17 +304,17 @@ describe("the console on Apache Kafka", () => {
 
   it("shows a group's members, assignment and lag, and derives its transitions as consumers join and leave", async () => {
     const a = await joinedConsumer(GROUP);
-    const stableWithA = await until("Stable with the first member", () => events("group", GROUP).find((e) => e.to === "Stable"), 60_000);
+    const stableWithA = await waitFor("Stable with the first member", () => events("group", GROUP).find((e) => e.to === "Stable"), 60_000);
     expect(stableWithA).toMatchObject({ source: "derived", offset: null, details: { members: 1, protocolType: "consumer", protocol: "RoundRobinAssigner" } });
     expect(events("group", GROUP).flatMap((e) => e.details.joined as string[])).toContain(a.memberId);
 
-    await until("6 messages consumed and committed", async () => {
+    await waitFor("6 messages consumed and committed", async () => {
       if (a.seen() < 6) return false;
       const [g] = await groups.describe([GROUP]);
       const offsets = await groups.offsets(g!);
       return offsets.length === 3 && offsets.every((o) => o.committed === "2") && offsets;
     });
-    const listed = await until("listed Stable", async () => (await groups.list(0)).find((g) => g.groupId === GROUP && g.state === "Stable"));
+    const listed = await waitFor("listed Stable", async () => (await groups.list(0)).find((g) => g.groupId === GROUP && g.state === "Stable"));
     expect(listed.protocolType).toBe("consumer");
     expect((await groups.page({ query: "ak-", pageSize: 10 })).rows.map((r) => r.groupId)).toEqual([GROUP]);
     const [g] = await groups.describe([GROUP]);
@@ -340,15 +329,15 @@ describe("the console on Apache Kafka", () => {
     expect(await runAction(deleteGroup, deps, operator, { groupId: GROUP, confirm: GROUP })).toMatchObject({ ok: false, code: "NON_EMPTY_GROUP" });
 
     const b = await joinedConsumer(GROUP);
-    await until("Stable with both members", () => events("group", GROUP).some((e) => e.to === "Stable" && e.details.members === 2), 60_000);
+    await waitFor("Stable with both members", () => events("group", GROUP).some((e) => e.to === "Stable" && e.details.members === 2), 60_000);
     expect(events("group", GROUP).flatMap((e) => e.details.joined as string[])).toContain(b.memberId);
     const [both] = await groups.describe([GROUP]);
     expect(both!.members.flatMap((m) => m.assignment?.[TOPIC] ?? []).sort()).toEqual([0, 1, 2]);
 
     await b.consumer.disconnect();
-    await until("the second member left", () => events("group", GROUP).some((e) => (e.details.left as string[] | undefined)?.includes(b.memberId)), 60_000);
+    await waitFor("the second member left", () => events("group", GROUP).some((e) => (e.details.left as string[] | undefined)?.includes(b.memberId)), 60_000);
     await a.consumer.disconnect();
-    await until("Empty", () => events("group", GROUP).at(-1)?.to === "Empty" && true, 60_000);
+    await waitFor("Empty", () => events("group", GROUP).at(-1)?.to === "Empty" && true, 60_000);
 
     // One chain from Empty: every derived event starts in the state the previous one ended in.
     const chain = events("group", GROUP);
@@ -359,7 +348,7 @@ describe("the console on Apache Kafka", () => {
 
   it("shows the lag of an empty group, resets its offsets and deletes it through the actions; the diff sees it go Dead", async () => {
     await produce([0, 1, 2].map((p) => ({ partition: p, value: `late-${p}` })));
-    const lagged = await until("lag 1 on each partition", async () => {
+    const lagged = await waitFor("lag 1 on each partition", async () => {
       const [g] = await groups.describe([GROUP]);
       const offsets = await groups.offsets(g!);
       return offsets.every((o) => o.lag === 1) && offsets.length === 3 && offsets;
@@ -387,9 +376,9 @@ describe("the console on Apache Kafka", () => {
 
     expect(await runAction(deleteGroup, deps, operator, { groupId: GROUP, confirm: GROUP })).toEqual({ ok: true, data: { groupId: GROUP } });
     expect((await groups.list(0)).some((x) => x.groupId === GROUP)).toBe(false);
-    const dead = await until("Dead", () => events("group", GROUP).find((e) => e.to === "Dead"));
+    const dead = await waitFor("Dead", () => events("group", GROUP).find((e) => e.to === "Dead"));
     expect(dead).toMatchObject({ from: "Empty", cause: "group deleted or expired" });
-    const stored = await until("group events stored", async () => {
+    const stored = await waitFor("group events stored", async () => {
       const rows = await storedHistory(runtime(), { group: GROUP });
       return rows.some((e) => e.to === "Dead") && rows;
     });
@@ -399,7 +388,7 @@ describe("the console on Apache Kafka", () => {
   it("deletes the topic through the action; the diff sees its partitions go; no controller change was ever derived", async () => {
     expect(await runAction(deleteTopic, deps, operator, { name: TOPIC, confirm: TOPIC })).toEqual({ ok: true, data: { name: TOPIC } });
     expect((await conn.snapshot(0)).byName.has(TOPIC)).toBe(false);
-    const gone = await until("deletion derived", () => {
+    const gone = await waitFor("deletion derived", () => {
       const rows = hub.recent(10_000).filter((e) => e.machine === "partition" && e.subject.startsWith(`${TOPIC}-`) && e.to === "NonExistentPartition");
       return rows.length === 3 && rows;
     });

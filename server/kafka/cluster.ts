@@ -99,6 +99,15 @@ const CONFIG_SOURCES: Record<number, string> = {
   7: "client metrics",
 };
 
+function configSource(source: number): string {
+  return CONFIG_SOURCES[source] ?? String(source);
+}
+
+/** One DescribeConfigs entry as the console shows it (5 = DEFAULT_CONFIG). */
+function configEntry(e: { name: string; value: string | null; configSource: number; readOnly: boolean; isSensitive: boolean }): ConfigEntry {
+  return { name: e.name, value: e.value, isDefault: e.configSource === 5, readOnly: e.readOnly, isSensitive: e.isSensitive, source: configSource(e.configSource) };
+}
+
 /**
  * The console's one long-lived connection to a cluster, shared by every browser: a kafkajs
  * admin (and producer when needed) plus the project's wire client for the APIs kafkajs lacks
@@ -425,13 +434,8 @@ export class ClusterConnection {
     if (res.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(res.errorCode), res.errorMessage || kafkaErrorName(res.errorCode));
     return res.configs
       .map((e) => ({
-        name: e.name,
-        value: e.value,
-        isDefault: e.configSource === 5,
-        readOnly: e.readOnly,
-        isSensitive: e.isSensitive,
-        source: CONFIG_SOURCES[e.configSource] ?? String(e.configSource),
-        synonyms: e.synonyms.map((s) => ({ name: s.name, value: s.value, source: CONFIG_SOURCES[s.source] ?? String(s.source) })),
+        ...configEntry(e),
+        synonyms: e.synonyms.map((s) => ({ name: s.name, value: s.value, source: configSource(s.source) })),
         type: v >= 3 ? (CONFIG_TYPES[e.configType] ?? null) : null,
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
@@ -468,16 +472,7 @@ export class ClusterConnection {
       const res = r.results[0];
       if (!res) return [];
       if (res.errorCode !== ErrorCode.NONE) throw new ClusterError(kafkaErrorName(res.errorCode), res.errorMessage || kafkaErrorName(res.errorCode));
-      return res.configs
-        .map((e) => ({
-          name: e.name,
-          value: e.value,
-          isDefault: e.configSource === 5,
-          readOnly: e.readOnly,
-          isSensitive: e.isSensitive,
-          source: CONFIG_SOURCES[e.configSource] ?? String(e.configSource),
-        }))
-        .sort((a, b) => a.name.localeCompare(b.name));
+      return res.configs.map(configEntry).sort((a, b) => a.name.localeCompare(b.name));
     });
   }
 
