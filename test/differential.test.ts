@@ -85,12 +85,13 @@ const SAMSA_LACKS_APIS: readonly number[] = [
 
 /**
  * APIs Samsa advertises on its client listener that Kafka serves only on its controller
- * listener: BrokerRegistration (62), BrokerHeartbeat (63), AllocateProducerIds (67). Samsa's
+ * listener: AlterPartition (56), BrokerRegistration (62), BrokerHeartbeat (63),
+ * AllocateProducerIds (67). Samsa's
  * dispatcher serves one API set on every listener of a combined node (a broker-only node
  * reaches the controller through whichever listener it is given); splitting the API set per
  * listener is a larger change left for later.
  */
-const SAMSA_EXTRA_APIS: readonly number[] = [62, 63, 67];
+const SAMSA_EXTRA_APIS: readonly number[] = [56, 62, 63, 67];
 
 /**
  * Lowest versions Samsa serves above Kafka's: Fetch below v4 needs the retired message

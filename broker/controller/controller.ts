@@ -28,6 +28,9 @@ import { BOOTSTRAP_METADATA_VERSION, METADATA_VERSION_FEATURE } from "./metadata
 import { allocateProducerIds, type ProducerIdsBlock } from "./producer-id-control.ts";
 import type { CommittedBatch, LeaderAndEpoch, MetadataQuorum, QuorumListener } from "./quorum/metadata-quorum.ts";
 import {
+  type AlterPartitionCommand,
+  type AlterPartitionReply,
+  alterPartition,
   type CreatableTopicResult,
   type CreatePartitionsCommand,
   type CreatePartitionsTopicResult,
@@ -76,6 +79,8 @@ export interface ControllerApi {
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<ProducerIdsBlock>;
   registerBroker(cmd: RegisterBrokerCommand): Promise<BrokerRegistrationReply>;
   brokerHeartbeat(cmd: BrokerHeartbeatCommand): Promise<BrokerHeartbeatReply>;
+  /** A partition leader's ISR change; STALE_BROKER_EPOCH (thrown) if its broker epoch is not current. */
+  alterPartition(cmd: AlterPartitionCommand): Promise<AlterPartitionReply>;
 }
 
 export type ImageListener = (image: MetadataImage, delta: MetadataDelta) => void;
@@ -236,6 +241,10 @@ export class QuorumController implements QuorumListener, ControllerApi {
       this.sessions.touch(cmd.brokerId);
       return result;
     });
+  }
+
+  alterPartition(cmd: AlterPartitionCommand): Promise<AlterPartitionReply> {
+    return this.run((ctx) => alterPartition(ctx, cmd));
   }
 
   /** A block of producer ids for `brokerId` (InitProducerId); STALE_BROKER_EPOCH if its epoch is old. */

@@ -2,7 +2,9 @@ import { TOPIC_CONFIGS, validateTopicConfigs } from "../config/topic-config.ts";
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { defaultPartitionRecord } from "../protocol/generated/metadata/PartitionRecord.ts";
 import { type ApiError, type ControlContext, type ControllerResult, apiError, apiErrorOf, NO_ERROR } from "./controller-result.ts";
-import { ConfigResourceType, type MetadataImage, LeaderRecoveryState, NO_LEADER } from "./metadata-image.ts";
+import { checkBrokerEpoch } from "./cluster-control.ts";
+import { ConfigResourceType, type MetadataImage, LeaderRecoveryState, NO_LEADER, NO_LEADER_CHANGE, type PartitionRegistration } from "./metadata-image.ts";
+import { mergePartitionChange } from "./metadata-delta.ts";
 import { PartitionChangeBuilder } from "./partition-change-builder.ts";
 import { type MetadataRecord, metadataRecord } from "./metadata-record-serde.ts";
 import { isDirectoryAssignmentSupported, partitionChangeRecordVersion, partitionRecordVersion } from "./metadata-version.ts";
@@ -523,4 +525,145 @@ export function leaderAndIsrUpdatesRemoving(ctx: ControlContext, brokerId: numbe
     }
   }
   return records;
+}
+
+/** One ISR member of an AlterPartition proposal; brokerEpoch -1 skips the epoch check (v0-2). */
+export interface IsrMemberState {
+  brokerId: number;
+  brokerEpoch: bigint;
+}
+
+export interface AlterPartitionPartitionData {
+  partitionIndex: number;
+  leaderEpoch: number;
+  newIsrWithEpochs: readonly IsrMemberState[];
+  leaderRecoveryState: number;
+  partitionEpoch: number;
+}
+
+/**
+ * An AlterPartition request from a partition leader (API key 56). `version` is the request
+ * version: topics are named up to v1 and identified by id from v2; ISR members carry broker
+ * epochs from v3 (callers of older versions pass -1 for each).
+ */
+export interface AlterPartitionCommand {
+  version: number;
+  brokerId: number;
+  brokerEpoch: bigint;
+  topics: readonly { topicName: string; topicId: string; partitions: readonly AlterPartitionPartitionData[] }[];
+}
+
+export interface AlterPartitionPartitionResult {
+  partitionIndex: number;
+  errorCode: number;
+  leaderId: number;
+  leaderEpoch: number;
+  isr: number[];
+  leaderRecoveryState: number;
+  partitionEpoch: number;
+}
+
+export interface AlterPartitionReply {
+  topics: { topicName: string; topicId: string; partitions: AlterPartitionPartitionResult[] }[];
+}
+
+function alterPartitionError(partitionIndex: number, errorCode: number): AlterPartitionPartitionResult {
+  return { partitionIndex, errorCode, leaderId: 0, leaderEpoch: 0, isr: [], leaderRecoveryState: 0, partitionEpoch: 0 };
+}
+
+/**
+ * AlterPartition (Kafka's ReplicationControlManager.alterPartition): a leader asks to change
+ * its partition's ISR. The broker epoch must be the requester's current one (a top-level
+ * STALE_BROKER_EPOCH, thrown); each partition is validated against the image and, when the
+ * ISR changes, changed through the PartitionChangeBuilder. The reply carries the resulting
+ * leader, epochs and ISR; an ISR equal to the current one answers the current state and
+ * writes nothing.
+ */
+export function alterPartition(ctx: ControlContext, cmd: AlterPartitionCommand): ControllerResult<AlterPartitionReply> {
+  const { image } = ctx;
+  checkBrokerEpoch(ctx, cmd.brokerId, cmd.brokerEpoch);
+  const version = partitionChangeRecordVersion(image.metadataVersion() ?? 0);
+  const records: MetadataRecord[] = [];
+  const reply: AlterPartitionReply = { topics: [] };
+  for (const t of cmd.topics) {
+    const out = { topicName: t.topicName, topicId: t.topicId, partitions: [] as AlterPartitionPartitionResult[] };
+    reply.topics.push(out);
+    const topic = cmd.version > 1 ? image.topicsById.get(t.topicId) : image.topicsByName.get(t.topicName);
+    if (!topic || (cmd.version > 1 && t.topicId === ZERO_UUID)) {
+      const error = cmd.version > 1 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      for (const p of t.partitions) out.partitions.push(alterPartitionError(p.partitionIndex, error));
+      continue;
+    }
+    for (const data of t.partitions) {
+      let partition = topic.partitions.get(data.partitionIndex);
+      const error = validateAlterPartition(ctx, cmd, partition, data);
+      if (error !== ErrorCode.NONE || !partition) {
+        out.partitions.push(alterPartitionError(data.partitionIndex, error));
+        continue;
+      }
+      // The requester leads and stays in the ISR; it may still lose the lead if the builder's
+      // rules say so (it is no longer an acceptable leader).
+      const record = new PartitionChangeBuilder(partition, topic.id, data.partitionIndex, (r) => image.isActiveBroker(r), version)
+        .setTargetIsr(data.newIsrWithEpochs.map((m) => m.brokerId))
+        .build();
+      if (record?.type === "PartitionChangeRecord") {
+        records.push(record);
+        const change = record.data;
+        partition = mergePartitionChange(partition, change);
+        if (change.leader !== NO_LEADER_CHANGE && change.leader !== cmd.brokerId) {
+          // The change moved the leadership: the requester must learn it from the metadata.
+          out.partitions.push(alterPartitionError(data.partitionIndex, cmd.version > 1 ? ErrorCode.NEW_LEADER_ELECTED : ErrorCode.FENCED_LEADER_EPOCH));
+          continue;
+        }
+      }
+      out.partitions.push({
+        partitionIndex: data.partitionIndex,
+        errorCode: ErrorCode.NONE,
+        leaderId: partition.leader,
+        leaderEpoch: partition.leaderEpoch,
+        isr: [...partition.isr],
+        leaderRecoveryState: partition.leaderRecoveryState,
+        partitionEpoch: partition.partitionEpoch,
+      });
+    }
+  }
+  return { records, response: reply };
+}
+
+/** Kafka's validateAlterPartitionData, in its order. */
+function validateAlterPartition(
+  ctx: ControlContext,
+  cmd: AlterPartitionCommand,
+  partition: PartitionRegistration | undefined,
+  data: AlterPartitionPartitionData,
+): number {
+  if (!partition) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  // Epochs newer than this controller's: it is probably no longer the active controller.
+  if (data.leaderEpoch > partition.leaderEpoch || data.partitionEpoch > partition.partitionEpoch) return ErrorCode.NOT_CONTROLLER;
+  if (data.leaderEpoch < partition.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+  // Kafka 3.9 answers INVALID_REQUEST (not NOT_LEADER_OR_FOLLOWER) to a requester that does not lead.
+  if (cmd.brokerId !== partition.leader) return ErrorCode.INVALID_REQUEST;
+  if (data.partitionEpoch < partition.partitionEpoch) return ErrorCode.INVALID_UPDATE_VERSION;
+  const newIsr = data.newIsrWithEpochs.map((m) => m.brokerId);
+  if (!isValidIsr(partition.replicas, newIsr) || !newIsr.includes(partition.leader)) return ErrorCode.INVALID_REQUEST;
+  if (data.leaderRecoveryState === LeaderRecoveryState.RECOVERING && newIsr.length > 1) return ErrorCode.INVALID_REQUEST;
+  if (partition.leaderRecoveryState === LeaderRecoveryState.RECOVERED && data.leaderRecoveryState === LeaderRecoveryState.RECOVERING) {
+    return ErrorCode.INVALID_REQUEST;
+  }
+  if (data.newIsrWithEpochs.some((m) => !isIsrEligible(ctx.image, m))) {
+    return cmd.version > 1 ? ErrorCode.INELIGIBLE_REPLICA : ErrorCode.OPERATION_NOT_ATTEMPTED;
+  }
+  return ErrorCode.NONE;
+}
+
+/** Kafka's Replicas.validateIsr: distinct, non-negative members of the replica set. */
+function isValidIsr(replicas: readonly number[], isr: readonly number[]): boolean {
+  return isr.every((r, i) => r >= 0 && replicas.includes(r) && isr.indexOf(r) === i);
+}
+
+/** Registered, not fenced, not shutting down, and (when given) the registered broker epoch. */
+function isIsrEligible(image: MetadataImage, m: IsrMemberState): boolean {
+  const b = image.brokers.get(m.brokerId);
+  if (!b || b.inControlledShutdown || b.fenced) return false;
+  return m.brokerEpoch === -1n || m.brokerEpoch === b.epoch;
 }

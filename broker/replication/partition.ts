@@ -4,6 +4,21 @@ import type { Log } from "../log/log.ts";
 import { ProducerStateManager, type ProducerBatch } from "./producer-state.ts";
 import { FollowerReplica } from "./replica.ts";
 import type { Clock } from "../util/clock.ts";
+import { IsrState } from "./isr-state.ts";
+import type { IsrChangeSubmitter, IsrProposal, IsrProposalOutcome } from "./alter-partition-manager.ts";
+
+/** How a leader's ISR changes reach the controller (Partition.enableIsrChanges). */
+export interface IsrChangeOptions {
+  submitter: IsrChangeSubmitter;
+  /** replica.lag.time.max.ms: how long a follower may stay behind before it leaves the ISR. */
+  replicaLagTimeMaxMs: number;
+  /** This broker's registration epoch, sent with its own ISR membership. */
+  localBrokerEpoch: () => bigint;
+  /** Whether a follower may join the ISR now (registered, unfenced, not shutting down). */
+  isEligible: (brokerId: number) => boolean;
+  /** An AlterPartition answer moved the high watermark: waiting acks=-1 produces and fetches may complete. */
+  onHighWatermarkMoved: () => void;
+}
 
 /** Topic settings a partition applies on every append (from the effective topic config). */
 export interface PartitionSettings {
@@ -42,7 +57,12 @@ export class Partition {
   leaderEpoch = -1;
   partitionEpoch = -1;
   replicas: number[] = [];
-  isr: number[] = [];
+  /** The committed ISR and any change of it in flight (Kafka's PartitionState; see IsrState). */
+  private isrState = IsrState.committed([]);
+  /** Where ISR proposals go; null (the default) proposes none. */
+  private isrChanges: IsrChangeOptions | null = null;
+  /** Where the current leader epoch starts in this log (Kafka's leaderEpochStartOffsetOpt); -1 when not leading. */
+  private leaderEpochStartOffset = -1;
   private readonly producers: ProducerStateManager;
   /** What this node, as leader, knows of each other replica, by broker id. */
   private readonly remoteReplicas = new Map<number, FollowerReplica>();
@@ -66,6 +86,19 @@ export class Partition {
     return this.leaderId === this.localId;
   }
 
+  /** The committed ISR. Setting it (from metadata) replaces any pending change. */
+  get isr(): readonly number[] {
+    return this.isrState.isr;
+  }
+  set isr(isr: readonly number[]) {
+    this.isrState = IsrState.committed(isr, this.isrState.leaderRecoveryState);
+  }
+
+  /** The ISR state: committed, or a proposed expansion or shrink waiting for the controller. */
+  get isrChangeState(): IsrState {
+    return this.isrState;
+  }
+
   updateSettings(settings: PartitionSettings): void {
     this.settings = settings;
   }
@@ -76,6 +109,8 @@ export class Partition {
    * ISR change) keeps their progress, as Kafka's makeLeader does.
    */
   makeLeader(leaderEpoch: number, partitionEpoch: number, replicas: number[], isr: number[]): void {
+    // An AlterPartition answer may have brought a newer partition epoch than this metadata.
+    if (partitionEpoch < this.partitionEpoch) return;
     const isNewLeader = !this.isLeader;
     const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
     this.leaderId = this.localId;
@@ -87,6 +122,7 @@ export class Partition {
     if (isNewLeaderEpoch) {
       const epochStart = this.log.logEndOffset;
       this.log.assignEpochStartOffset(leaderEpoch, epochStart);
+      this.leaderEpochStartOffset = epochStart;
       const now = this.clock.now();
       for (const r of this.remoteReplicas.values()) r.reset(now, epochStart, isNewLeader, isr.includes(r.brokerId));
     }
@@ -104,6 +140,9 @@ export class Partition {
     this.leaderEpoch = leaderEpoch;
     this.partitionEpoch = partitionEpoch;
     this.remoteReplicas.clear();
+    // A change proposed as leader is moot now; its answer, if any, is ignored.
+    this.isrState = IsrState.committed(this.isrState.isr, this.isrState.leaderRecoveryState);
+    this.leaderEpochStartOffset = -1;
   }
 
   /** Validates, assigns offsets and appends a produce request's records as leader. */
@@ -177,10 +216,12 @@ export class Partition {
    * while the ISR is below min ISR, so nothing is committed on fewer copies than promised.
    */
   private maybeIncrementHighWatermark(): boolean {
-    if (this.isr.length < this.effectiveMinIsr) return false;
+    // The maximal ISR: a follower being added already counts (Kafka's rule), one being removed still does.
+    const isr = this.isrState.maximalIsr;
+    if (isr.length < this.effectiveMinIsr) return false;
     let hw = this.log.logEndOffset;
     for (const r of this.remoteReplicas.values()) {
-      if (this.isr.includes(r.brokerId) && r.logEndOffset < hw) hw = r.logEndOffset;
+      if (isr.includes(r.brokerId) && r.logEndOffset < hw) hw = r.logEndOffset;
     }
     if (hw <= this.log.highWatermark) return false;
     this.log.updateHighWatermark(hw);
@@ -209,6 +250,7 @@ export class Partition {
     }
     const read = this.read(fetchOffset, maxBytes, "logEnd", minOneMessage, currentLeaderEpoch);
     replica.updateFetchState(fetchOffset, followerLogStartOffset, this.clock.now(), read.logEndOffset);
+    this.maybeExpandIsr(replica);
     const highWatermarkMoved = this.maybeIncrementHighWatermark();
     return { read: highWatermarkMoved ? { ...read, highWatermark: this.log.highWatermark, lastStableOffset: this.log.highWatermark } : read, highWatermarkMoved };
   }
@@ -220,7 +262,99 @@ export class Partition {
    */
   replicationStatus(requiredOffset: number): "waiting" | "done" | "notEnoughReplicasAfterAppend" {
     if (!this.isLeader || this.log.highWatermark < requiredOffset) return "waiting";
-    return this.isr.length >= this.effectiveMinIsr ? "done" : "notEnoughReplicasAfterAppend";
+    return this.isrState.maximalIsr.length >= this.effectiveMinIsr ? "done" : "notEnoughReplicasAfterAppend";
+  }
+
+  // ---- ISR changes (leader) ----
+
+  /**
+   * Lets this partition, while it leads, propose ISR changes through `options.submitter`.
+   * Without it (a single replica, or tests of other parts) the ISR changes only by metadata.
+   */
+  enableIsrChanges(options: IsrChangeOptions): void {
+    this.isrChanges = options;
+  }
+
+  /**
+   * The ISR followers that are not caught up within `maxLagMs` (Kafka's getOutOfSyncReplicas):
+   * none known to this leader, or not at its log end and not caught up for longer than that.
+   * Empty while a change is in flight.
+   */
+  outOfSyncReplicas(maxLagMs: number): number[] {
+    if (!this.isLeader || this.isrState.isInflight) return [];
+    const now = this.clock.now();
+    const leaderEnd = this.log.logEndOffset;
+    return this.isrState.isr.filter((id) => id !== this.localId && !(this.remoteReplicas.get(id)?.isCaughtUp(leaderEnd, now, maxLagMs) ?? false));
+  }
+
+  /**
+   * Proposes removing the followers that lag more than replica.lag.time.max.ms (Kafka's
+   * maybeShrinkIsr, run by the replica manager's isr-expiration task). Returns whether it did.
+   */
+  maybeShrinkIsr(): boolean {
+    if (!this.isrChanges) return false;
+    const outOfSync = this.outOfSyncReplicas(this.isrChanges.replicaLagTimeMaxMs);
+    if (outOfSync.length === 0) return false;
+    this.proposeIsr(this.isrState.shrink(outOfSync));
+    return true;
+  }
+
+  /**
+   * After a follower's fetch (Kafka's maybeExpandIsr): a follower outside the ISR that may
+   * join it, whose log end reached the high watermark and the start of this leader's epoch
+   * (so it has everything this leader could have committed), is proposed for the ISR.
+   */
+  private maybeExpandIsr(replica: FollowerReplica): void {
+    const changes = this.isrChanges;
+    if (!changes || this.isrState.isInflight || this.isrState.isr.includes(replica.brokerId)) return;
+    const end = replica.logEndOffset;
+    if (end < this.log.highWatermark || this.leaderEpochStartOffset < 0 || end < this.leaderEpochStartOffset) return;
+    if (!changes.isEligible(replica.brokerId)) return;
+    this.proposeIsr(this.isrState.expand(replica.brokerId));
+  }
+
+  /** Enters the pending state and sends it; a refused submission returns to the committed state. */
+  private proposeIsr(pending: IsrState): void {
+    const changes = this.isrChanges!;
+    this.isrState = pending;
+    const proposal: IsrProposal = {
+      topic: this.topic,
+      topicId: this.topicId,
+      partition: this.index,
+      leaderEpoch: this.leaderEpoch,
+      partitionEpoch: this.partitionEpoch,
+      // Followers' broker epochs are not known here yet (Fetch's ReplicaState): -1 skips the check.
+      newIsr: pending.proposedIsr.map((brokerId) => ({ brokerId, brokerEpoch: brokerId === this.localId ? changes.localBrokerEpoch() : -1n })),
+      leaderRecoveryState: pending.leaderRecoveryState,
+    };
+    const accepted = changes.submitter.submit(
+      proposal,
+      () => this.isrState === pending,
+      (outcome) => this.applyIsrAnswer(pending, outcome),
+    );
+    // One is still queued for this partition (an older proposal): try again later.
+    if (!accepted) this.isrState = pending.revert();
+  }
+
+  /**
+   * The controller's answer to `pending` (Kafka's handleAlterPartitionUpdate/Error). Ignored
+   * once newer metadata replaced the pending state. A committed ISR becomes the state unless
+   * it is for another leader epoch or an older partition epoch; a refusal that says nothing
+   * was applied (INELIGIBLE_REPLICA, OPERATION_NOT_ATTEMPTED) returns to the committed state;
+   * other refusals (stale epochs, unknown partition) keep the pending state, so nothing else
+   * is proposed until the metadata brings the partition's real state.
+   */
+  private applyIsrAnswer(pending: IsrState, outcome: IsrProposalOutcome): void {
+    if (this.isrState !== pending || !this.isLeader) return;
+    if (outcome.kind === "failed") {
+      if (outcome.errorCode === ErrorCode.INELIGIBLE_REPLICA || outcome.errorCode === ErrorCode.OPERATION_NOT_ATTEMPTED) this.isrState = pending.revert();
+      return;
+    }
+    if (outcome.leaderEpoch !== this.leaderEpoch || outcome.partitionEpoch < this.partitionEpoch) return;
+    this.isrState = IsrState.committed(outcome.isr, outcome.leaderRecoveryState);
+    this.partitionEpoch = outcome.partitionEpoch;
+    // A shrink may let the high watermark move on.
+    if (this.maybeIncrementHighWatermark()) this.isrChanges?.onHighWatermarkMoved();
   }
 
   /** What this leader knows of a follower (for ISR decisions and the console's lag view). */

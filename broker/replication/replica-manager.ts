@@ -7,6 +7,8 @@ import type { ConfigLayer } from "../log/log-manager.ts";
 import type { Log } from "../log/log.ts";
 import { Partition, type PartitionRead, type PartitionSettings } from "./partition.ts";
 import { Purgatory } from "./purgatory.ts";
+import type { IsrChangeSubmitter } from "./alter-partition-manager.ts";
+import { schedulePeriodic } from "../log/scheduler.ts";
 import { RecordValidationError } from "../protocol/records/log-validator.ts";
 
 export interface TopicPartition {
@@ -71,6 +73,22 @@ export interface ReplicaManagerOptions {
   topicSettings: (image: MetadataImage, topic: string) => TopicSettings;
   /** This node started or stopped leading a partition (coordinators load or unload their state). */
   onLeadershipChange?: (topic: string, partition: number, leading: boolean) => void;
+  /**
+   * How leaders change their ISR through the controller (AlterPartition): shrink every
+   * replica.lag.time.max.ms / 2 (Kafka's isr-expiration task), expand on follower fetches.
+   * Without it ISRs change only by metadata.
+   */
+  isrChanges?: IsrChangesWiring;
+}
+
+export interface IsrChangesWiring {
+  /** The AlterPartitionManager. */
+  submitter: IsrChangeSubmitter;
+  replicaLagTimeMaxMs: number;
+  /** This broker's registration epoch. */
+  localBrokerEpoch: () => bigint;
+  /** A failed shrink check. */
+  onError?: (e: unknown) => void;
 }
 
 /**
@@ -87,10 +105,16 @@ export class ReplicaManager {
   private readonly producePurgatory: Purgatory;
   /** The image last applied: tells a partition that exists elsewhere from one that does not. */
   private image: MetadataImage | null = null;
+  private stopIsrExpiration: (() => void) | null = null;
 
   constructor(private readonly options: ReplicaManagerOptions) {
     this.fetchPurgatory = new Purgatory(options.clock);
     this.producePurgatory = new Purgatory(options.clock);
+    const isr = options.isrChanges;
+    if (isr) {
+      const every = Math.max(1, Math.floor(isr.replicaLagTimeMaxMs / 2));
+      this.stopIsrExpiration = schedulePeriodic(options.clock, every, every, () => this.maybeShrinkIsrs(), isr.onError ?? (() => undefined));
+    }
   }
 
   /**
@@ -129,15 +153,48 @@ export class ReplicaManager {
       if (!reg.replicas.includes(localId)) continue;
       if (!p) {
         p = new Partition(topic.name, index, topic.id, logs.getOrCreateLog(topic.name, index, overrides), settings, localId, clock);
+        this.enableIsrChanges(p);
         this.add(p);
       } else {
         p.updateSettings(settings);
         p.log.updateConfig(logs.configFor(topic.name, overrides));
       }
       const wasLeader = p.isLeader;
-      if (reg.leader === localId) p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
+      if (reg.leader === localId) {
+        const highWatermark = p.highWatermark;
+        p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
+        // A smaller ISR may let the high watermark move: acks=-1 produces and fetches waiting on it complete.
+        if (p.highWatermark > highWatermark) this.onHighWatermarkMoved(p.key);
+      }
       else if (reg.leaderEpoch > p.leaderEpoch) p.resign(reg.leader, reg.leaderEpoch, reg.partitionEpoch);
       if (p.isLeader !== wasLeader) this.options.onLeadershipChange?.(topic.name, index, p.isLeader);
+    }
+  }
+
+  /** Lets `p` propose ISR changes while it leads (when this node is wired for them). */
+  private enableIsrChanges(p: Partition): void {
+    const isr = this.options.isrChanges;
+    if (!isr) return;
+    const key = p.key;
+    p.enableIsrChanges({
+      submitter: isr.submitter,
+      replicaLagTimeMaxMs: isr.replicaLagTimeMaxMs,
+      localBrokerEpoch: isr.localBrokerEpoch,
+      // Kafka's isReplicaIsrEligible: registered, unfenced, not in controlled shutdown.
+      isEligible: (brokerId) => this.image?.isActiveBroker(brokerId) ?? false,
+      onHighWatermarkMoved: () => this.onHighWatermarkMoved(key),
+    });
+  }
+
+  /** Kafka's isr-expiration task: every leader proposes dropping followers that lag too long. */
+  maybeShrinkIsrs(): void {
+    for (const p of this.partitions.values()) {
+      if (!p.isLeader) continue;
+      try {
+        p.maybeShrinkIsr();
+      } catch (e) {
+        this.options.isrChanges?.onError?.(e);
+      }
     }
   }
 
@@ -320,6 +377,8 @@ export class ReplicaManager {
 
   /** Completes every waiting operation (shutdown). */
   shutdown(): void {
+    this.stopIsrExpiration?.();
+    this.stopIsrExpiration = null;
     this.fetchPurgatory.expireAll();
     this.producePurgatory.expireAll();
   }

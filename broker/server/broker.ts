@@ -11,6 +11,7 @@ import { initCompression } from "../protocol/records/compression.ts";
 import { findRecordByTimestamp } from "../protocol/records/record-timestamp-search.ts";
 import { KafkaError, ErrorCode } from "../protocol/errors.ts";
 import { ReplicaManager } from "../replication/replica-manager.ts";
+import { AlterPartitionManager } from "../replication/alter-partition-manager.ts";
 import { systemClock, type Clock, type Timer } from "../util/clock.ts";
 import { StateChangePublisher } from "../events/state-change-publisher.ts";
 import { STATE_CHANGES_TOPIC } from "../events/state-change.ts";
@@ -87,6 +88,14 @@ export class Broker implements BrokerServices {
       recordTimestampSearch: findRecordByTimestamp,
     });
     logManager.startup();
+    // Leaders' ISR changes go to the active controller (in process here, or over the wire).
+    const alterPartitions = new AlterPartitionManager({
+      brokerId: config.nodeId,
+      brokerEpoch: () => metadataLayer.brokerEpoch(),
+      send: (cmd) => metadataLayer.commands.alterPartition(cmd),
+      timer: clock,
+      onError: (message) => log.warn(message),
+    });
     const replicaManager: ReplicaManager = new ReplicaManager({
       localId: config.nodeId,
       clock,
@@ -94,6 +103,12 @@ export class Broker implements BrokerServices {
       topicSettings: (image, topic) => {
         const effective = config.topicConfig(image.topicConfigs(topic));
         return { overrides: Object.fromEntries(effective), settings: partitionSettings(effective) };
+      },
+      isrChanges: {
+        submitter: alterPartitions,
+        replicaLagTimeMaxMs: config.int("replica.lag.time.max.ms"),
+        localBrokerEpoch: () => metadataLayer.brokerEpoch(),
+        onError: (err) => log.error({ err }, "ISR shrink check failed"),
       },
       onLeadershipChange: (topic, partition, leading) => {
         if (topic !== CONSUMER_OFFSETS_TOPIC) return;
@@ -119,6 +134,7 @@ export class Broker implements BrokerServices {
       broker.forgetDeletedOffsets(delta);
     });
     await broker.listen();
+    broker.stopTasks.push(() => alterPartitions.close());
     broker.stopTasks.push(
       schedulePeriodic(
         clock,

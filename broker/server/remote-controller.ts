@@ -10,6 +10,8 @@ import type { ApiError } from "../controller/controller-result.ts";
 import type { MetadataImage } from "../controller/metadata-image.ts";
 import type { ProducerIdsBlock } from "../controller/producer-id-control.ts";
 import type {
+  AlterPartitionCommand,
+  AlterPartitionReply,
   CreatableTopicResult,
   CreatePartitionsCommand,
   CreatePartitionsTopicResult,
@@ -144,6 +146,34 @@ export class RemoteController implements ControllerApi {
     const res = await this.call(() => this.channel.send(ApiKey.BrokerHeartbeat, 0, 1, { ...cmd, offlineLogDirs: [] }));
     if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode as never, "the controller refused the heartbeat");
     return { isCaughtUp: res.isCaughtUp, isFenced: res.isFenced, shouldShutDown: res.shouldShutDown };
+  }
+
+  /**
+   * AlterPartition v3 (topic ids, each ISR member with its broker epoch), which every Samsa
+   * controller and Kafka 3.9's serve. A controller that cannot be reached throws
+   * REQUEST_TIMED_OUT: the AlterPartitionManager retries the whole request.
+   */
+  async alterPartition(cmd: AlterPartitionCommand): Promise<AlterPartitionReply> {
+    const res = await this.call(() =>
+      this.channel.send(ApiKey.AlterPartition, 3, 3, {
+        brokerId: cmd.brokerId,
+        brokerEpoch: cmd.brokerEpoch,
+        topics: cmd.topics.map((t) => ({
+          topicName: t.topicName,
+          topicId: t.topicId,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partitionIndex,
+            leaderEpoch: p.leaderEpoch,
+            newIsr: [],
+            newIsrWithEpochs: p.newIsrWithEpochs.map((m) => ({ ...m })),
+            leaderRecoveryState: p.leaderRecoveryState,
+            partitionEpoch: p.partitionEpoch,
+          })),
+        })),
+      }),
+    );
+    if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode as never, "the controller refused the AlterPartition request");
+    return { topics: res.topics.map((t) => ({ topicName: t.topicName, topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...p, isr: [...p.isr] })) })) };
   }
 
   close(): void {

@@ -27,6 +27,7 @@ import { offsetFetchHandler } from "./handlers/offset-fetch.ts";
 import { offsetForLeaderEpochHandler } from "./handlers/offset-for-leader-epoch.ts";
 import { produceHandler } from "./handlers/produce.ts";
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./handlers/topics.ts";
+import { alterPartitionHandler } from "./handlers/alter-partition.ts";
 import { allocateProducerIdsHandler, brokerHeartbeatHandler, brokerRegistrationHandler } from "./handlers/broker-to-controller.ts";
 
 /**
@@ -67,6 +68,7 @@ export function servedApis(services: BrokerServices, producerIds: ProducerIdMana
     60: { minVersion: 0, maxVersion: 1, handle: describeClusterHandler(services) },
     ...(services.isController
       ? {
+          56: { minVersion: 0, maxVersion: 3, handle: alterPartitionHandler(services) },
           62: { minVersion: 0, maxVersion: 4, handle: brokerRegistrationHandler(services) },
           63: { minVersion: 0, maxVersion: 1, handle: brokerHeartbeatHandler(services) },
           67: { minVersion: 0, maxVersion: 0, handle: allocateProducerIdsHandler(services) },
