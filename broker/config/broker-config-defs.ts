@@ -92,6 +92,14 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "producer.id.expiration.ms", type: "INT", default: "86400000", min: 1 },
   { name: "producer.id.expiration.check.interval.ms", type: "INT", default: "600000", min: 1 },
   { name: "replica.lag.time.max.ms", type: "LONG", default: "30000" },
+  // Replica fetchers (Kafka's defaults): fetchers per source broker, and each Fetch's waits and sizes.
+  { name: "num.replica.fetchers", type: "INT", default: "1" },
+  { name: "replica.fetch.wait.max.ms", type: "INT", default: "500" },
+  { name: "replica.fetch.min.bytes", type: "INT", default: "1" },
+  { name: "replica.fetch.max.bytes", type: "INT", default: "1048576", min: 0 },
+  { name: "replica.fetch.response.max.bytes", type: "INT", default: "10485760", min: 0 },
+  { name: "replica.fetch.backoff.ms", type: "INT", default: "1000", min: 0 },
+  { name: "replica.socket.timeout.ms", type: "INT", default: "30000" },
   { name: "fetch.max.bytes", type: "INT", default: "57671680", min: 0 },
   // Samsa's own: false leaves out the __state_changes topic, so the cluster looks like Apache
   // Kafka to the console (which then derives events from metadata and group descriptions).

@@ -6,6 +6,9 @@ import { FollowerReplica } from "./replica.ts";
 import type { Clock } from "../util/clock.ts";
 import { IsrState } from "./isr-state.ts";
 import type { IsrChangeSubmitter, IsrProposal, IsrProposalOutcome } from "./alter-partition-manager.ts";
+import { batchBaseOffset, batchFramingProblem, batchLastOffset, batchMaxTimestamp, batchSize } from "../log/batch-view.ts";
+import { readBatchHeader } from "../protocol/records/batch-header.ts";
+import { PartitionRoleState, ROLE_LEADER, ROLE_OFFLINE, roleFollower, type PartitionRole } from "./partition-role.ts";
 
 /** How a leader's ISR changes reach the controller (Partition.enableIsrChanges). */
 export interface IsrChangeOptions {
@@ -46,6 +49,20 @@ export interface PartitionRead {
   logEndOffset: number;
 }
 
+/** Where a fetcher's log diverged from the leader's (Fetch v12+'s DivergingEpoch). */
+export interface EpochEndOffset {
+  epoch: number;
+  endOffset: number;
+}
+
+/** What a follower appended from one fetch response. */
+export interface FollowerAppendResult {
+  /** -1 (and lastOffset -1) when there was no complete batch to append. */
+  firstOffset: number;
+  lastOffset: number;
+  bytes: number;
+}
+
 /**
  * One partition replica on this node (Kafka's Partition): its log, leadership, ISR and
  * high watermark. The leader assigns offsets, polices idempotent producers, learns each
@@ -53,7 +70,8 @@ export interface PartitionRead {
  * to the smallest log end offset in the ISR, never while the ISR is below min ISR.
  */
 export class Partition {
-  leaderId = -1;
+  /** Leader, Follower(leaderId), Offline or None (not decided yet): changed only by transitions. */
+  private readonly roleState = new PartitionRoleState();
   leaderEpoch = -1;
   partitionEpoch = -1;
   replicas: number[] = [];
@@ -63,7 +81,7 @@ export class Partition {
   private isrChanges: IsrChangeOptions | null = null;
   /** Where the current leader epoch starts in this log (Kafka's leaderEpochStartOffsetOpt); -1 when not leading. */
   private leaderEpochStartOffset = -1;
-  private readonly producers: ProducerStateManager;
+  private producers: ProducerStateManager;
   /** What this node, as leader, knows of each other replica, by broker id. */
   private readonly remoteReplicas = new Map<number, FollowerReplica>();
 
@@ -82,8 +100,18 @@ export class Partition {
   get key(): string {
     return `${this.topic}-${this.index}`;
   }
+  get role(): PartitionRole {
+    return this.roleState.role;
+  }
+  /** The leader's broker id as this replica knows it (-1: none or not known yet). */
+  get leaderId(): number {
+    return this.roleState.leaderId(this.localId);
+  }
   get isLeader(): boolean {
-    return this.leaderId === this.localId;
+    return this.roleState.role.kind === "Leader";
+  }
+  get isFollower(): boolean {
+    return this.roleState.role.kind === "Follower";
   }
 
   /** The committed ISR. Setting it (from metadata) replaces any pending change. */
@@ -113,7 +141,7 @@ export class Partition {
     if (partitionEpoch < this.partitionEpoch) return;
     const isNewLeader = !this.isLeader;
     const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
-    this.leaderId = this.localId;
+    this.roleState.transition(ROLE_LEADER);
     this.replicas = replicas;
     this.isr = isr;
     this.partitionEpoch = partitionEpoch;
@@ -136,13 +164,128 @@ export class Partition {
    * refused from now on with NOT_LEADER_OR_FOLLOWER, which clients answer by asking again.
    */
   resign(leaderId: number, leaderEpoch: number, partitionEpoch: number): void {
-    this.leaderId = leaderId;
+    this.roleState.transition(leaderId < 0 ? ROLE_OFFLINE : roleFollower(leaderId));
     this.leaderEpoch = leaderEpoch;
     this.partitionEpoch = partitionEpoch;
     this.remoteReplicas.clear();
     // A change proposed as leader is moot now; its answer, if any, is ignored.
     this.isrState = IsrState.committed(this.isrState.isr, this.isrState.leaderRecoveryState);
     this.leaderEpochStartOffset = -1;
+  }
+
+  // ---- follower side ----
+
+  /**
+   * Follows `leaderId` in `leaderEpoch` (Kafka's makeFollower). A follower keeps no ISR and
+   * tracks no other replica; its log is extended only by `appendRecordsAsFollower`. A change
+   * older than the partition epoch already applied is ignored. Returns whether the replica
+   * fetcher must (re)start from this log: a new leader or a new leader epoch (the new leader
+   * may not have this log's tail). The same epoch again (an ISR or config change) returns
+   * false, and the fetcher keeps going where it is.
+   */
+  makeFollower(leaderId: number, leaderEpoch: number, partitionEpoch: number, replicas: number[], _isr: number[]): boolean {
+    if (leaderId === this.localId) throw new Error(`${this.key}: node ${leaderId} cannot follow itself`);
+    if (partitionEpoch < this.partitionEpoch) return false;
+    const previous = this.roleState.role;
+    const isNewLeader = previous.kind !== "Follower" || previous.leaderId !== leaderId;
+    const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
+    this.roleState.transition(roleFollower(leaderId));
+    this.leaderEpoch = leaderEpoch;
+    this.partitionEpoch = partitionEpoch;
+    this.replicas = replicas;
+    // The ISR is the leader's business (Kafka clears it on followers); the image has it.
+    this.isr = [];
+    this.remoteReplicas.clear();
+    return isNewLeader || isNewLeaderEpoch;
+  }
+
+  /**
+   * Appends the leader's batches as they are (Kafka's appendRecordsToFollowerOrFutureReplica):
+   * offsets, leader epochs, timestamps and compression are kept; only framing and CRCs are
+   * checked (CORRUPT_MESSAGE), and offsets must continue this log's end. The epoch cache
+   * learns new epochs from the batches (Log.append) and the producer state each batch's
+   * producer sequence, so this replica deduplicates retries correctly once it leads. A
+   * trailing partial batch (a size-limited read) is left for the next fetch.
+   */
+  appendRecordsAsFollower(records: Buffer): FollowerAppendResult {
+    if (!this.isFollower) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.localId} is not a follower of ${this.key} (${this.role.kind})`);
+    let end = 0;
+    let maxTimestamp = -1;
+    let offsetOfMaxTimestamp = -1;
+    while (end < records.length) {
+      const problem = batchFramingProblem(records, end, records.length - end);
+      if (problem === "truncated") break;
+      if (problem) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `Invalid batch at byte ${end} from the leader of ${this.key}: ${problem}`);
+      const ts = batchMaxTimestamp(records, end);
+      if (ts > maxTimestamp) {
+        maxTimestamp = ts;
+        offsetOfMaxTimestamp = batchLastOffset(records, end);
+      }
+      end += batchSize(records, end);
+    }
+    if (end === 0) return { firstOffset: -1, lastOffset: -1, bytes: 0 };
+    const whole = end === records.length ? records : records.subarray(0, end);
+    let lastOffset = -1;
+    for (let p = 0; p < end; p += batchSize(whole, p)) lastOffset = batchLastOffset(whole, p);
+    const firstOffset = batchBaseOffset(whole, 0);
+    // Log.append checks framing, CRCs and that offsets ascend from the log end.
+    this.log.append(whole, { firstOffset, lastOffset, maxTimestamp, offsetOfMaxTimestamp });
+    for (let p = 0; p < end; p += batchSize(whole, p)) this.producers.update(producerBatchOf(whole, p));
+    return { firstOffset, lastOffset, bytes: end };
+  }
+
+  /** The high watermark the leader sent, never above this log's end (Kafka's maybeUpdateHighWatermark). */
+  updateFollowerHighWatermark(leaderHighWatermark: number): number {
+    return this.log.updateHighWatermark(Math.min(leaderHighWatermark, this.log.logEndOffset));
+  }
+
+  /**
+   * The leader's log start offset moved up (retention, DeleteRecords): so does this replica's,
+   * up to its own high watermark (Kafka's maybeIncrementLogStartOffset on followers).
+   */
+  updateFollowerLogStartOffset(leaderLogStartOffset: number): void {
+    const target = Math.min(leaderLogStartOffset, this.log.highWatermark);
+    if (target > this.log.logStartOffset) this.log.deleteRecordsBefore(target);
+  }
+
+  /**
+   * Removes this follower's log from `offset` on (a tail the leader does not have), and the
+   * producer state learned from it.
+   */
+  truncateTo(offset: number): void {
+    if (this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key}: the leader does not truncate its log`);
+    if (this.log.truncateTo(offset)) this.producers = ProducerStateManager.rebuild(this.log);
+  }
+
+  /** Empties this follower's log and restarts it at `offset` (the leader's log start is past our end). */
+  truncateFullyAndStartAt(offset: number): void {
+    if (this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key}: the leader does not truncate its log`);
+    this.log.truncateFullyAndStartAt(offset);
+    this.producers = ProducerStateManager.rebuild(this.log);
+  }
+
+  /**
+   * Fetch v12+ from a replica that sent its last fetched epoch (Kafka's Partition.readRecords):
+   * the end of that epoch in this leader's log. When this log has no such epoch (a smaller
+   * one answers) or it ends before the fetch offset, the fetcher's log diverged: it gets
+   * {epoch, endOffset} to truncate to and no records. Undefined when the logs agree.
+   * OFFSET_OUT_OF_RANGE when the epoch is unknown here or the fetch offset is below the log
+   * start.
+   */
+  divergingEpoch(lastFetchedEpoch: number, fetchOffset: number, currentLeaderEpoch: number): EpochEndOffset | undefined {
+    if (lastFetchedEpoch < 0) return undefined;
+    const end = this.lastOffsetForLeaderEpoch(lastFetchedEpoch, currentLeaderEpoch);
+    if (end.endOffset < 0 || end.leaderEpoch < 0) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Could not determine the end offset of the last fetched epoch ${lastFetchedEpoch} of ${this.key}`);
+    }
+    if (fetchOffset < this.log.logStartOffset) {
+      throw new KafkaError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `Received request for offset ${fetchOffset} for partition ${this.key}, but we only have log segments in the range ${this.log.logStartOffset} to ${this.log.logEndOffset}.`,
+      );
+    }
+    if (end.leaderEpoch < lastFetchedEpoch || end.endOffset < fetchOffset) return { epoch: end.leaderEpoch, endOffset: end.endOffset };
+    return undefined;
   }
 
   /** Validates, assigns offsets and appends a produce request's records as leader. */
@@ -410,4 +553,19 @@ export class Partition {
     this.log.deleteRecordsBefore(target);
     return this.log.logStartOffset;
   }
+}
+
+/** The producer-state view of the batch at `pos` (as ProducerStateManager.rebuild reads it). */
+function producerBatchOf(records: Buffer, pos: number): ProducerBatch {
+  const h = readBatchHeader(records, pos);
+  const firstOffset = Number(h.baseOffset);
+  return {
+    producerId: Number(h.producerId),
+    producerEpoch: h.producerEpoch,
+    baseSequence: h.baseSequence,
+    recordCount: h.lastOffsetDelta + 1,
+    firstOffset,
+    lastOffset: firstOffset + h.lastOffsetDelta,
+    maxTimestamp: Number(h.maxTimestamp),
+  };
 }

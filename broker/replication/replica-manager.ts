@@ -5,7 +5,8 @@ import type { MetadataDelta } from "../controller/metadata-delta.ts";
 import type { LogConfig } from "../log/log-config.ts";
 import type { ConfigLayer } from "../log/log-manager.ts";
 import type { Log } from "../log/log.ts";
-import { Partition, type PartitionRead, type PartitionSettings } from "./partition.ts";
+import { Partition, type EpochEndOffset, type PartitionRead, type PartitionSettings } from "./partition.ts";
+import { ReplicaFetcherManager, type ReplicaFetcherManagerOptions } from "./replica-fetcher-manager.ts";
 import { Purgatory } from "./purgatory.ts";
 import type { IsrChangeSubmitter } from "./alter-partition-manager.ts";
 import { schedulePeriodic } from "../log/scheduler.ts";
@@ -32,11 +33,17 @@ export interface FetchPartitionRequest extends TopicPartition {
   currentLeaderEpoch: number;
   /** A follower's log start offset (-1 or absent from consumers). */
   logStartOffset?: number;
+  /** The epoch of the fetcher's last fetched batch (Fetch v12+; -1 or absent: not sent). */
+  lastFetchedEpoch?: number;
+  /** The topic's id (Fetch v13+ names topics by id; replica fetchers send both). */
+  topicId?: string;
 }
 
 export interface FetchParams {
   /** -1 for consumers; a broker id for follower fetches (reads up to the log end). */
   replicaId: number;
+  /** The fetching broker's epoch (Fetch v15+ ReplicaState; -1 when unknown). */
+  replicaEpoch?: number;
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
@@ -49,6 +56,8 @@ export interface FetchPartitionResult extends TopicPartition {
   lastStableOffset: number;
   logStartOffset: number;
   records: Buffer | null;
+  /** The fetcher's log diverged from this leader's: truncate to here first (no records). */
+  divergingEpoch?: EpochEndOffset;
 }
 
 /** The logs of this node's partitions (the LogManager). */
@@ -79,6 +88,11 @@ export interface ReplicaManagerOptions {
    * Without it ISRs change only by metadata.
    */
   isrChanges?: IsrChangesWiring;
+  /**
+   * How followers reach their leaders (replica fetchers). Without it a follower replica takes
+   * the follower role but fetches nothing.
+   */
+  fetchers?: Omit<ReplicaFetcherManagerOptions, "localId" | "clock" | "partitions">;
 }
 
 export interface IsrChangesWiring {
@@ -106,6 +120,8 @@ export class ReplicaManager {
   /** The image last applied: tells a partition that exists elsewhere from one that does not. */
   private image: MetadataImage | null = null;
   private stopIsrExpiration: (() => void) | null = null;
+  /** The replica fetchers of the partitions this node follows (none without `options.fetchers`). */
+  readonly fetchers: ReplicaFetcherManager | null;
 
   constructor(private readonly options: ReplicaManagerOptions) {
     this.fetchPurgatory = new Purgatory(options.clock);
@@ -115,6 +131,7 @@ export class ReplicaManager {
       const every = Math.max(1, Math.floor(isr.replicaLagTimeMaxMs / 2));
       this.stopIsrExpiration = schedulePeriodic(options.clock, every, every, () => this.maybeShrinkIsrs(), isr.onError ?? (() => undefined));
     }
+    this.fetchers = options.fetchers ? new ReplicaFetcherManager({ ...options.fetchers, localId: options.localId, clock: options.clock, partitions: this }) : null;
   }
 
   /**
@@ -132,6 +149,7 @@ export class ReplicaManager {
         if (p && p.topicId === gone.id) this.dropPartition(p);
       }
     }
+    this.fetchers?.shutdownIdleFetchers();
     if (!delta) {
       // Logs on disk for partitions the metadata no longer assigns here (deleted while down).
       for (const log of this.options.logs.allLogs()) {
@@ -143,6 +161,7 @@ export class ReplicaManager {
   private applyTopic(image: MetadataImage, topic: TopicImage): void {
     const { localId, logs, clock } = this.options;
     const { overrides, settings } = this.options.topicSettings(image, topic.name);
+    const startFetching: Partition[] = [];
     for (const [index, reg] of topic.partitions) {
       let p = this.get(topic.name, index);
       if (p && (p.topicId !== topic.id || !reg.replicas.includes(localId))) {
@@ -161,14 +180,23 @@ export class ReplicaManager {
       }
       const wasLeader = p.isLeader;
       if (reg.leader === localId) {
+        // A leader fetches from nobody; its fetcher (if it followed) stops first.
+        this.fetchers?.removePartitions([p.key]);
         const highWatermark = p.highWatermark;
         p.makeLeader(reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr]);
         // A smaller ISR may let the high watermark move: acks=-1 produces and fetches waiting on it complete.
         if (p.highWatermark > highWatermark) this.onHighWatermarkMoved(p.key);
+      } else if (reg.leader < 0) {
+        // No leader (fenced, shut down, no in-sync replica left): offline, nothing to fetch from.
+        this.fetchers?.removePartitions([p.key]);
+        if (p.role.kind !== "Offline" || reg.leaderEpoch > p.leaderEpoch) p.resign(-1, reg.leaderEpoch, reg.partitionEpoch);
+      } else if (p.makeFollower(reg.leader, reg.leaderEpoch, reg.partitionEpoch, [...reg.replicas], [...reg.isr])) {
+        // A new leader or leader epoch: (re)start fetching from the leader, from this log's end.
+        startFetching.push(p);
       }
-      else if (reg.leaderEpoch > p.leaderEpoch) p.resign(reg.leader, reg.leaderEpoch, reg.partitionEpoch);
       if (p.isLeader !== wasLeader) this.options.onLeadershipChange?.(topic.name, index, p.isLeader);
     }
+    if (startFetching.length > 0) this.fetchers?.addPartitions(startFetching);
   }
 
   /** Lets `p` propose ISR changes while it leads (when this node is wired for them). */
@@ -200,6 +228,7 @@ export class ReplicaManager {
 
   private dropPartition(p: Partition): void {
     if (p.isLeader) this.options.onLeadershipChange?.(p.topic, p.index, false);
+    this.fetchers?.removePartitions([p.key]);
     this.remove(p.topic, p.index);
     this.options.logs.deleteLog(p.topic, p.index);
   }
@@ -307,7 +336,8 @@ export class ReplicaManager {
   fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
     return new Promise((resolve) => {
       let latest = this.readAll(params);
-      const enough = () => latest.some((r) => r.errorCode !== 0) || totalBytes(latest) >= params.minBytes;
+      // Errors and diverging epochs are answered at once (Kafka: errorReadingData, hasDivergingEpoch).
+      const enough = () => latest.some((r) => r.errorCode !== 0 || r.divergingEpoch !== undefined) || totalBytes(latest) >= params.minBytes;
       if (params.maxWaitMs <= 0 || params.partitions.length === 0 || enough()) {
         resolve(latest);
         return;
@@ -335,6 +365,16 @@ export class ReplicaManager {
       const base = { topic: req.topic, partition: req.partition };
       try {
         const p = this.leaderPartition(req.topic, req.partition);
+        // Fetch v12+: a fetcher whose log diverged from this one truncates before it reads
+        // (an unknown replica is refused by fetchFromFollower instead, as Kafka checks it first).
+        const lastFetchedEpoch = req.lastFetchedEpoch ?? -1;
+        if (lastFetchedEpoch >= 0 && (params.replicaId < 0 || p.follower(params.replicaId))) {
+          const { highWatermark, log } = p;
+          const divergingEpoch = p.divergingEpoch(lastFetchedEpoch, req.fetchOffset, req.currentLeaderEpoch);
+          if (divergingEpoch) {
+            return { ...base, errorCode: 0, highWatermark, lastStableOffset: highWatermark, logStartOffset: log.logStartOffset, records: EMPTY, divergingEpoch };
+          }
+        }
         const maxBytes = Math.min(req.maxBytes, budget);
         let read: PartitionRead;
         if (params.replicaId >= 0) {
@@ -379,6 +419,7 @@ export class ReplicaManager {
   shutdown(): void {
     this.stopIsrExpiration?.();
     this.stopIsrExpiration = null;
+    this.fetchers?.shutdown();
     this.fetchPurgatory.expireAll();
     this.producePurgatory.expireAll();
   }
@@ -402,6 +443,8 @@ function* topicsToRevisit(image: MetadataImage, delta: MetadataDelta | undefined
     if (topic) yield topic;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function totalBytes(results: FetchPartitionResult[]): number {
   let n = 0;

@@ -35,11 +35,22 @@ export function fetchHandler(services: BrokerServices): ApiHandler<1> {
     const wanted = topics.flatMap(({ req: t, name }) =>
       name === null
         ? []
-        : t.partitions.map((p) => ({ topic: name, partition: p.partition, fetchOffset: Number(p.fetchOffset), maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch })),
+        : t.partitions.map((p) => ({
+            topic: name,
+            partition: p.partition,
+            fetchOffset: Number(p.fetchOffset),
+            maxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch,
+            // A follower's log start (v5+) and the epoch of its last fetched batch (v12+, for
+            // divergence); the codec leaves both -1 at older versions.
+            logStartOffset: Number(p.logStartOffset),
+            lastFetchedEpoch: p.lastFetchedEpoch,
+          })),
     );
     const replicaId = version >= 15 ? req.replicaState.replicaId : req.replicaId;
     const results = await services.replicaManager.fetchMessages({
       replicaId,
+      replicaEpoch: version >= 15 ? Number(req.replicaState.replicaEpoch) : -1,
       maxWaitMs: req.maxWaitMs,
       minBytes: req.minBytes,
       maxBytes: version >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER,
@@ -85,6 +96,8 @@ export function fetchHandler(services: BrokerServices): ApiHandler<1> {
           out.highWatermark = BigInt(r.highWatermark);
           out.lastStableOffset = BigInt(r.lastStableOffset);
           out.logStartOffset = BigInt(r.logStartOffset);
+          // Only a v12+ request carries lastFetchedEpoch, so only a v12+ answer diverges.
+          if (r.divergingEpoch) out.divergingEpoch = { epoch: r.divergingEpoch.epoch, endOffset: BigInt(r.divergingEpoch.endOffset) };
           return out;
         }),
       })),

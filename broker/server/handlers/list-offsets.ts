@@ -18,11 +18,14 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler<2> {
           const part = services.replicaManager.leaderPartition(t.name, p.partitionIndex);
           part.checkLeaderEpoch(p.currentLeaderEpoch);
           const ts = Number(p.timestamp);
-          // Consumers see offsets only up to the high watermark (the LSO equals it without transactions).
+          // Consumers see offsets only up to the high watermark (the LSO equals it without
+          // transactions); a replica (replicaId >= 0, a follower's fetcher) sees the whole log,
+          // as Kafka answers it without an isolation level.
+          const upTo = req.replicaId >= 0 ? part.log.logEndOffset : part.highWatermark;
           const found = ts === LATEST
-            ? { offset: part.highWatermark, timestamp: -1, leaderEpoch: part.leaderEpoch }
+            ? { offset: upTo, timestamp: -1, leaderEpoch: part.leaderEpoch }
             : part.log.fetchOffsetByTimestamp(ts);
-          const visible = found && (ts === LATEST || found.offset < part.highWatermark || ts === EARLIEST) ? found : undefined;
+          const visible = found && (ts === LATEST || found.offset < upTo || ts === EARLIEST) ? found : undefined;
           const offset = visible?.offset ?? -1;
           return {
             partitionIndex: p.partitionIndex,
