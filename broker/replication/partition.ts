@@ -401,10 +401,13 @@ export class Partition {
   /**
    * Whether an acks=-1 append ending before `requiredOffset` is done (Kafka's
    * checkEnoughReplicasReachOffset): done once the high watermark covers it, and refused
-   * with NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min ISR meanwhile.
+   * with NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min ISR meanwhile, or with
+   * NOT_LEADER_OR_FOLLOWER once this replica no longer leads.
    */
-  replicationStatus(requiredOffset: number): "waiting" | "done" | "notEnoughReplicasAfterAppend" {
-    if (!this.isLeader || this.log.highWatermark < requiredOffset) return "waiting";
+  replicationStatus(requiredOffset: number): "waiting" | "done" | "notEnoughReplicasAfterAppend" | "notLeader" {
+    // Leadership moved on (follower or offline): Kafka answers NOT_LEADER_OR_FOLLOWER at once.
+    if (!this.isLeader) return "notLeader";
+    if (this.log.highWatermark < requiredOffset) return "waiting";
     return this.isrState.maximalIsr.length >= this.effectiveMinIsr ? "done" : "notEnoughReplicasAfterAppend";
   }
 

@@ -330,6 +330,20 @@ describe("replica fetchers between three in-process ReplicaManagers", () => {
     expect(await c.produce(1, batch(["c"], { ...pid, seq: 2 }))).toMatchObject({ errorCode: 0, baseOffset: 3 });
   });
 
+  it("answers an acks=-1 produce waiting on a leader that becomes a follower with NOT_LEADER_OR_FOLLOWER at once (Kafka's makeFollowers)", async () => {
+    c.createTopic();
+    c.cut.add(1);
+    c.cut.add(2);
+    let acked: { errorCode: number } | undefined;
+    const produced = c.produce(0, batch(["a"]), -1).then((r) => (acked = r));
+    await c.rounds(2);
+    expect(acked).toBeUndefined();
+    c.change({ leader: 1, isr: [1, 2] });
+    await settle(); // no time passes: the 30 s produce timeout is far away
+    expect(acked).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+    await produced;
+  });
+
   it("keeps a follower's fetch state through a same-epoch change and moves it to the new leader's fetcher on a leader change", async () => {
     c.createTopic();
     await c.produce(0, batch(["a"]));

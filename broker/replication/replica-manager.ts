@@ -194,7 +194,11 @@ export class ReplicaManager {
         // A new leader or leader epoch: (re)start fetching from the leader, from this log's end.
         startFetching.push(p);
       }
-      if (p.isLeader !== wasLeader) this.options.onLeadershipChange?.(topic.name, index, p.isLeader);
+      if (p.isLeader !== wasLeader) {
+        this.options.onLeadershipChange?.(topic.name, index, p.isLeader);
+        // No longer leading: waiting acks=-1 produces and fetches answer now (Kafka's makeFollowers).
+        if (wasLeader) this.completeDelayed(p.key);
+      }
     }
     if (startFetching.length > 0) this.fetchers?.addPartitions(startFetching);
   }
@@ -243,8 +247,8 @@ export class ReplicaManager {
   private remove(topic: string, partition: number): void {
     const key = `${topic}-${partition}`;
     this.partitions.delete(key);
-    // Waiting fetches see the partition gone and answer with an error.
-    this.fetchPurgatory.checkAndComplete(key);
+    // Waiting fetches and produces see the partition gone and answer with an error.
+    this.completeDelayed(key);
   }
   all(): IterableIterator<Partition> {
     return this.partitions.values();
@@ -306,23 +310,27 @@ export class ReplicaManager {
 
   private awaitReplication(results: (ProduceResult & { lastOffset: number })[], timeoutMs: number): Promise<void> {
     const pending = results.filter((r) => r.errorCode === 0);
-    const status = (r: ProduceResult & { lastOffset: number }) => this.get(r.topic, r.partition)?.replicationStatus(r.lastOffset + 1) ?? "waiting";
+    // A replica gone from this node answers as one that no longer leads (Kafka's getPartitionOrError).
+    const status = (r: ProduceResult & { lastOffset: number }) => this.get(r.topic, r.partition)?.replicationStatus(r.lastOffset + 1) ?? "notLeader";
+    const settle = (r: ProduceResult & { lastOffset: number }, s: ReturnType<typeof status>) => {
+      if (s === "waiting") Object.assign(r, { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: "timed out waiting for in-sync replicas" });
+      if (s === "notEnoughReplicasAfterAppend") {
+        Object.assign(r, { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, errorMessage: "the in-sync replicas fell below min.insync.replicas after the append" });
+      }
+      if (s === "notLeader") Object.assign(r, { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `This server is no longer the leader for ${r.topic}-${r.partition}` });
+    };
     return new Promise((resolve) => {
       this.producePurgatory.tryCompleteElseWatch(
         {
           tryComplete: () => {
             const statuses = pending.map(status);
             if (statuses.includes("waiting")) return false;
-            pending.forEach((r, i) => {
-              if (statuses[i] === "notEnoughReplicasAfterAppend") {
-                Object.assign(r, { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, errorMessage: "the in-sync replicas fell below min.insync.replicas after the append" });
-              }
-            });
+            pending.forEach((r, i) => settle(r, statuses[i]!));
             resolve();
             return true;
           },
           expire: () => {
-            for (const r of pending) if (status(r) === "waiting") Object.assign(r, { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: "timed out waiting for in-sync replicas" });
+            for (const r of pending) settle(r, status(r));
             resolve();
           },
         },
@@ -413,6 +421,11 @@ export class ReplicaManager {
       this.producePurgatory.checkAndComplete(key);
       this.fetchPurgatory.checkAndComplete(key);
     });
+  }
+
+  private completeDelayed(key: string): void {
+    this.fetchPurgatory.checkAndComplete(key);
+    this.producePurgatory.checkAndComplete(key);
   }
 
   /** Completes every waiting operation (shutdown). */
