@@ -16,13 +16,12 @@
  *   the `samsa broker` node, or the java processes under scripts/apache-kafka.sh (summed over
  *   the nodes of a 3-node cluster).
  *
- * Replication factor 1 runs on one node of each; replication factor 3 on a 3-node cluster of
- * each. Samsa does not replicate yet: by default its 3-node cluster is started only to try to
- * create the RF-3 topic, and the refusal is printed; --samsa-rf3 runs the whole RF-3 load on it.
+ * Replication factor 1 runs on one node of each; replication factor 3 (min.insync.replicas 2
+ * on both) on a 3-node cluster of each.
  * Prints figures and the ratio Samsa/Kafka; asserts nothing. Topics have one partition.
  *
  *   npx tsx bench/vs-apache-kafka.ts [--records 200000] [--sizes 100,1024] [--only samsa|kafka]
- *       [--skip-rf3] [--samsa-rf3] [--latency-rate 1000] [--latency-seconds 10] [--latency-size 1024]
+ *       [--skip-rf3] [--latency-rate 1000] [--latency-seconds 10] [--latency-size 1024]
  *
  * At the defaults a full run took 13 minutes on two shared, busy cores (load average 10-30);
  * --skip-rf3 or --only halves it. Kafka's heap is scripts/apache-kafka.sh's (KAFKA_HEAP_OPTS sets it).
@@ -50,7 +49,6 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "100,1024" },
     only: { type: "string" },
     "skip-rf3": { type: "boolean", default: false },
-    "samsa-rf3": { type: "boolean", default: false },
     "latency-rate": { type: "string", default: "1000" },
     "latency-seconds": { type: "string", default: "10" },
     "latency-size": { type: "string", default: "1024" },
@@ -276,14 +274,14 @@ interface Pct {
 
 // ---- topics -------------------------------------------------------------------------------------
 
-/** Creates the topics (one partition, `rf` replicas); returns the refusal instead if any is refused. */
+/** Creates the topics (one partition, `rf` replicas, min ISR 2 when replicated); returns the refusal instead if any is refused. */
 async function createTopics(t: Target, names: string[], rf: number): Promise<string | null> {
   const wire = await WireConnection.open(t.bootstrap.split(",")[0]!, { timeoutMs: 60_000 });
   try {
     const r = await wire.request(ApiKey.CreateTopics, wire.version(ApiKey.CreateTopics, 0, 7), {
       timeoutMs: 60_000,
       validateOnly: false,
-      topics: names.map((name) => ({ name, numPartitions: 1, replicationFactor: rf, assignments: [], configs: [] })),
+      topics: names.map((name) => ({ name, numPartitions: 1, replicationFactor: rf, assignments: [], configs: rf > 1 ? [{ name: "min.insync.replicas", value: "2" }] : [] })),
     });
     const bad = r.topics.find((x) => x.errorCode !== 0);
     if (bad) return `CreateTopics ${bad.name} (replication factor ${rf}) refused: ${kafkaErrorName(bad.errorCode)}${bad.errorMessage ? ` "${bad.errorMessage}"` : ""}`;
@@ -358,14 +356,6 @@ async function runTarget(system: SystemName, nodes: number): Promise<void> {
     t = await (system === "samsa" ? startSamsa(nodes) : startKafka(nodes));
     livePids = t.pids;
     console.log(`  up in ${(t.startMs / 1000).toFixed(1)} s (${t.bootstrap}); broker processes ${t.pids.join(",")}, RSS at start ${peakRssMb(t.pids).toFixed(0)} MB`);
-    if (system === "samsa" && nodes > 1 && !values["samsa-rf3"]) {
-      // Samsa's RF-3 run is this flag away: until replication lands, only check whether it is refused.
-      const refused = await createTopics(t, ["rf3-probe"], 3);
-      const msg = refused ?? "the RF-3 topic was ACCEPTED: run again with --samsa-rf3 to measure it";
-      console.log(`  ${msg}`);
-      refusals.set("samsa/3", msg);
-      return;
-    }
     await runLoad(t, dir);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -400,7 +390,6 @@ function ratio(a: Measured | undefined, b: Measured | undefined): string {
 }
 
 function printTable(): void {
-  const missingSamsa = (row: string) => (row.startsWith("RF3") && ONLY !== "kafka" ? "n/a (no replication yet)" : "not run");
   const header = ["", "Samsa", "Apache Kafka", "Samsa/Kafka", "CPU s S | K", "peak RSS MB S | K"];
   const lines: string[][] = [header];
   for (const row of rowOrder) {
@@ -408,7 +397,7 @@ function printTable(): void {
     const k = results.get(row)!.get("kafka");
     const cpu = `${s ? s.cpu.toFixed(1) : "-"} | ${k ? k.cpu.toFixed(1) : "-"}`;
     const rss = `${s ? s.rssMb.toFixed(0) : "-"} | ${k ? k.rssMb.toFixed(0) : "-"}`;
-    lines.push([row, cell(s, row, missingSamsa(row)), cell(k, row, "not run"), ratio(s, k), cpu, rss]);
+    lines.push([row, cell(s, row, "not run"), cell(k, row, "not run"), ratio(s, k), cpu, rss]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   console.log("");

@@ -68,7 +68,7 @@ export class LocalCluster {
       ["controller.listener.names", "CONTROLLER"],
       ["controller.quorum.voters", `${this.controller.id}@${this.host}:${controllerPort}`],
       ["log.dirs", join(spec.dir, "logs")],
-      // Brokers do not replicate between each other yet: internal topics have one replica.
+      // Kafka's single-node quickstart values: internal topics on one replica (a node may run alone).
       ["offsets.topic.replication.factor", "1"],
       ["transaction.state.log.replication.factor", "1"],
       ["transaction.state.log.min.isr", "1"],

@@ -28,7 +28,7 @@ const registration = (incarnationId = randomUuid()) => ({
 
 const SESSION_MS = 9000;
 
-async function start(options: { maxReplicationFactor?: number } = {}) {
+async function start() {
   const dir = mkdtempSync(join(tmpdir(), "samsa-fence-"));
   dirs.push(dir);
   const time = new ManualTime();
@@ -41,7 +41,6 @@ async function start(options: { maxReplicationFactor?: number } = {}) {
     random: seededRandom(3),
     registration: registration(),
     clock: time,
-    maxReplicationFactor: options.maxReplicationFactor,
   });
   await controller.start();
   return { controller, time };
@@ -89,6 +88,24 @@ describe("broker registration and heartbeats", () => {
     await settle();
     const again = await controller.registerBroker({ brokerId: 1, ...registration() });
     expect(again.brokerEpoch).toBeGreaterThan(brokerEpoch);
+  });
+
+  it("fences two brokers that go silent together one at a time, so every leader is elected from the ISR the other fencing left", async () => {
+    const { controller, time } = await start();
+    for (const id of [1, 2]) {
+      const { brokerEpoch } = await controller.registerBroker({ brokerId: id, ...registration() });
+      await beat(controller, id, brokerEpoch);
+    }
+    await controller.createTopics({
+      topics: [{ name: "rf3", numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 0] }, { partitionIndex: 1, brokerIds: [2, 1, 0] }], configs: [] }],
+      validateOnly: false,
+    });
+    time.advance(SESSION_MS + 1000);
+    for (let i = 0; i < 5; i++) await settle();
+    expect(controller.image.brokers.get(1)!.fenced && controller.image.brokers.get(2)!.fenced).toBe(true);
+    for (const p of controller.image.topic("rf3")!.partitions.values()) {
+      expect(p).toMatchObject({ leader: 0, isr: [0] });
+    }
   });
 
   it("fences a broker that misses heartbeats for broker.session.timeout.ms and takes its leaderships away", async () => {
@@ -149,23 +166,32 @@ describe("broker registration and heartbeats", () => {
     expect(restarted.brokerEpoch).toBeGreaterThan(brokerEpoch);
   });
 
-  it("refuses more replicas than maxReplicationFactor with a reason, but still places one per partition across brokers", async () => {
-    const { controller } = await start({ maxReplicationFactor: 1 });
+  it("places replicas across the brokers, manual assignments as given, and refuses more replicas than brokers", async () => {
+    const { controller } = await start();
     for (const id of [1, 2]) {
       const { brokerEpoch } = await controller.registerBroker({ brokerId: id, ...registration() });
       await beat(controller, id, brokerEpoch);
     }
-    const [refused, manual, spread] = await controller.createTopics({
+    const [rf3, manual, spread, refused] = await controller.createTopics({
       topics: [
         { name: "rf3", numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] },
         { name: "manual", numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [0, 1] }], configs: [] },
         { name: "spread", numPartitions: 6, replicationFactor: 1, assignments: [], configs: [] },
+        { name: "rf4", numPartitions: 1, replicationFactor: 4, assignments: [], configs: [] },
       ],
       validateOnly: false,
     });
     expect(refused).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR });
-    expect(refused!.errorMessage).toMatch(/do not replicate/);
-    expect(manual).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR });
+    expect(refused!.errorMessage).toMatch(/only 3 broker\(s\) are registered/);
+    expect(rf3!.errorCode).toBe(0);
+    // Each partition on all three brokers, preferred leaders spread, the ISR all of them.
+    for (const p of controller.image.topic("rf3")!.partitions.values()) {
+      expect([...p.replicas].sort()).toEqual([0, 1, 2]);
+      expect([...p.isr].sort()).toEqual([0, 1, 2]);
+    }
+    expect(new Set([...controller.image.topic("rf3")!.partitions.values()].map((p) => p.leader)).size).toBe(3);
+    expect(manual!.errorCode).toBe(0);
+    expect(controller.image.topic("manual")!.partitions.get(0)).toMatchObject({ replicas: [0, 1], leader: 0 });
     expect(spread!.errorCode).toBe(0);
     const leaders = [...controller.image.topic("spread")!.partitions.values()].map((p) => p.leader);
     for (const b of [0, 1, 2]) expect(leaders.filter((l) => l === b)).toHaveLength(2);

@@ -25,8 +25,6 @@ export interface ControlContext {
   newUuid: () => string;
   /** The offset the first record of this command will get (broker epochs come from it). */
   nextOffset: bigint;
-  /** The most replicas a partition may be given (see QuorumControllerOptions). */
-  maxReplicationFactor: number;
 }
 
 /** An error code and message for one item of a reply (Kafka's ApiError). */

@@ -54,12 +54,6 @@ export interface QuorumControllerOptions {
   newUuid?: () => string;
   /** In combined mode, this node's broker registration, committed at every start. */
   registration?: Omit<RegisterBrokerCommand, "brokerId">;
-  /**
-   * The most replicas a new partition may have. The metadata logic places any number, as
-   * Kafka's does; a node whose brokers cannot copy partitions yet passes 1, so a topic that
-   * could never get a second in-sync replica is refused when it is created.
-   */
-  maxReplicationFactor?: number;
   /** Drives broker sessions (broker.session.timeout.ms) while this controller is active. */
   clock?: Clock & Timer;
   /** Reports a failure of the periodic session check. */
@@ -100,7 +94,6 @@ export class QuorumController implements QuorumListener, ControllerApi {
   private readonly random: () => number;
   private readonly newUuid: () => string;
   private readonly registration: QuorumControllerOptions["registration"];
-  private readonly maxReplicationFactor: number;
   private current: MetadataImage;
   /** While loading the log at start, batches collect in one delta and publish once. */
   private loading: MetadataDelta | null;
@@ -124,7 +117,6 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.random = options.random ?? Math.random;
     this.newUuid = options.newUuid ?? (() => randomUuid());
     this.registration = options.registration;
-    this.maxReplicationFactor = options.maxReplicationFactor ?? Number.POSITIVE_INFINITY;
     this.clock = options.clock ?? systemClock;
     this.sessions = new BrokerSessions(this.clock, this.config.int("broker.session.timeout.ms"));
     this.onError = options.onError ?? (() => undefined);
@@ -296,12 +288,17 @@ export class QuorumController implements QuorumListener, ControllerApi {
   private fenceStaleBrokers(): void {
     if (this.fencing || !this.isActive()) return;
     const live = [...this.current.brokers.values()].filter((b) => !b.fenced && b.id !== this.nodeId).map((b) => b.id);
-    const stale = this.sessions.expired(live);
-    if (stale.length === 0) return;
+    // One broker per command, as Kafka's maybeFenceOneStaleBroker: each fencing elects from
+    // the image the previous one left, so two brokers lost at once cannot both be elected.
+    const [stale] = this.sessions.expired(live);
+    if (stale === undefined) return;
     this.fencing = true;
-    this.run((ctx) => ({ records: stale.flatMap((id) => fenceBroker(ctx, id)), response: undefined }))
+    this.run((ctx) => ({ records: fenceBroker(ctx, stale), response: undefined }))
       .catch(this.onError)
-      .finally(() => (this.fencing = false));
+      .finally(() => {
+        this.fencing = false;
+        this.fenceStaleBrokers();
+      });
   }
 
   private finishLoading(): void {
@@ -345,7 +342,6 @@ export class QuorumController implements QuorumListener, ControllerApi {
         random: this.random,
         newUuid: this.newUuid,
         nextOffset: this.quorum.endOffset(),
-        maxReplicationFactor: this.maxReplicationFactor,
       };
       const { records, response } = decide(ctx);
       if (records.length > 0) {

@@ -147,16 +147,6 @@ function validateManualAssignment(image: MetadataImage, replicas: readonly numbe
   }
 }
 
-/** Refuses more replicas per partition than the node wiring allows (see QuorumControllerOptions). */
-function checkReplicationFactor(ctx: ControlContext, replicationFactor: number): void {
-  if (replicationFactor > ctx.maxReplicationFactor) {
-    fail(
-      ErrorCode.INVALID_REPLICATION_FACTOR,
-      `Replication factor ${replicationFactor} is not supported: Samsa brokers do not replicate partitions between each other yet, so a partition can have at most ${ctx.maxReplicationFactor} replica(s).`,
-    );
-  }
-}
-
 function activeReplicas(image: MetadataImage, replicas: readonly number[]): number[] {
   return replicas.filter((r) => image.isActiveBroker(r));
 }
@@ -286,7 +276,6 @@ function newPartitions(ctx: ControlContext, topic: CreatableTopic): NewPartition
         fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Found multiple manual partition assignments for partition ${a.partitionIndex}`);
       }
       validateManualAssignment(image, a.brokerIds, rf);
-      checkReplicationFactor(ctx, a.brokerIds.length);
       rf = a.brokerIds.length;
       const isr = activeReplicas(image, a.brokerIds);
       if (isr.length === 0) {
@@ -327,7 +316,6 @@ function placed(ctx: ControlContext, spec: { startPartition: number; numPartitio
     }
     throw e;
   }
-  checkReplicationFactor(ctx, spec.replicationFactor);
   return assignments.map((replicas) => {
     const isr = activeReplicas(ctx.image, replicas);
     if (isr.length === 0) {
@@ -469,7 +457,6 @@ function createPartitionsForTopic(ctx: ControlContext, t: CreatePartitionsComman
   if (t.assignments !== null) {
     parts = t.assignments.map((a, i) => {
       validateManualAssignment(image, a.brokerIds, rf);
-      checkReplicationFactor(ctx, a.brokerIds.length);
       const isr = activeReplicas(image, a.brokerIds);
       if (isr.length === 0) {
         fail(

@@ -11,6 +11,8 @@ import { initCompression } from "../protocol/records/compression.ts";
 import { findRecordByTimestamp } from "../protocol/records/record-timestamp-search.ts";
 import { KafkaError, ErrorCode } from "../protocol/errors.ts";
 import { ReplicaManager } from "../replication/replica-manager.ts";
+import { replicaFetchSettings } from "../replication/replica-fetcher-manager.ts";
+import { WireLeaderEndpoint } from "../replication/replica-fetcher-endpoints.ts";
 import { AlterPartitionManager } from "../replication/alter-partition-manager.ts";
 import { systemClock, type Clock, type Timer } from "../util/clock.ts";
 import { StateChangePublisher } from "../events/state-change-publisher.ts";
@@ -109,6 +111,18 @@ export class Broker implements BrokerServices {
         replicaLagTimeMaxMs: config.int("replica.lag.time.max.ms"),
         localBrokerEpoch: () => metadataLayer.brokerEpoch(),
         onError: (err) => log.error({ err }, "ISR shrink check failed"),
+      },
+      // Followers fetch from their leaders over the inter-broker listener.
+      fetchers: {
+        ...replicaFetchSettings((name) => config.int(name)),
+        brokerEpoch: () => Number(metadataLayer.brokerEpoch()),
+        endpoint: (brokerId, fetcherId) =>
+          new WireLeaderEndpoint(brokerId, fetcherId, {
+            localId: config.nodeId,
+            interBrokerListener: config.get("inter.broker.listener.name") ?? "PLAINTEXT",
+            metadata: () => metadataLayer.controller.image,
+            timeoutMs: config.int("replica.socket.timeout.ms"),
+          }),
       },
       onLeadershipChange: (topic, partition, leading) => {
         if (topic !== CONSUMER_OFFSETS_TOPIC) return;

@@ -108,8 +108,6 @@ export async function startMetadataLayer(options: MetadataLayerOptions): Promise
       registration,
       clock,
       onError,
-      // No replica fetchers yet: a second replica would never join the ISR.
-      maxReplicationFactor: 1,
     });
     await startController(controller, quorum, options);
     return {

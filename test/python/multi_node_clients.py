@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """confluent_kafka and kafka-python against a three-node Samsa cluster: both see the three
 brokers, confluent_kafka creates a topic through one broker-only node and produces to leaders
-on every node, kafka-python reads everything back through the other broker-only node, and a
-second replica is refused with INVALID_REPLICATION_FACTOR.
+on every node, kafka-python reads everything back through the other broker-only node, a topic
+with two replicas has both in its ISR, and four replicas on three brokers are refused with
+INVALID_REPLICATION_FACTOR.
 
 Usage: multi_node_clients.py BOOTSTRAP_NODE1 BOOTSTRAP_NODE2
 Prints one JSON summary line and exits non-zero if any check failed.
@@ -35,12 +36,16 @@ def brokers_and_create():
     parts = admin.list_topics(topic=TOPIC, timeout=20).topics[TOPIC].partitions
     leaders = sorted({p.leader for p in parts.values()})
     check("partition leaders on all three brokers", leaders == [0, 1, 2], leaders)
+    admin.create_topics([NewTopic("py-rf2", num_partitions=1, replication_factor=2)])["py-rf2"].result(20)
+    ok = wait_until(lambda: "py-rf2" in admin.list_topics(timeout=20).topics)
+    p0 = admin.list_topics(topic="py-rf2", timeout=20).topics["py-rf2"].partitions[0]
+    check("replication factor 2: two replicas, both in sync", ok and len(p0.replicas) == 2 and sorted(p0.isrs) == sorted(p0.replicas), (p0.replicas, p0.isrs))
     try:
-        admin.create_topics([NewTopic("py-rf2", num_partitions=1, replication_factor=2)])["py-rf2"].result(20)
-        check("replication factor 2 -> INVALID_REPLICATION_FACTOR", False, "created")
+        admin.create_topics([NewTopic("py-rf4", num_partitions=1, replication_factor=4)])["py-rf4"].result(20)
+        check("replication factor 4 on three brokers -> INVALID_REPLICATION_FACTOR", False, "created")
     except KafkaException as e:
         code = e.args[0].code()
-        check("replication factor 2 -> INVALID_REPLICATION_FACTOR", code == KafkaError.INVALID_REPLICATION_FACTOR, KafkaError(code).name())
+        check("replication factor 4 on three brokers -> INVALID_REPLICATION_FACTOR", code == KafkaError.INVALID_REPLICATION_FACTOR, KafkaError(code).name())
 
 
 @section
