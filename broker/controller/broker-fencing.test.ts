@@ -7,24 +7,18 @@ import { ManualTime } from "../log/test-support.ts";
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { QuorumController } from "./controller.ts";
 import { NO_LEADER } from "./metadata-image.ts";
-import { BOOTSTRAP_METADATA_VERSION } from "./metadata-version.ts";
 import { MemoryRaftLogStore } from "./quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "./quorum/single-voter-quorum.ts";
 import { seededRandom } from "./replica-placer.ts";
 import { randomUuid } from "./uuid.ts";
+import { testRegistration } from "./test-support.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const registration = (incarnationId = randomUuid()) => ({
-  incarnationId,
-  listeners: [{ name: "PLAINTEXT", host: "localhost", port: 9092, securityProtocol: 0 }],
-  rack: null,
-  features: [{ name: "metadata.version", minSupportedVersion: 1, maxSupportedVersion: BOOTSTRAP_METADATA_VERSION }],
-  logDirs: [randomUuid()],
-});
+const registration = testRegistration;
 
 const SESSION_MS = 9000;
 

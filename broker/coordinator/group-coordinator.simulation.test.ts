@@ -484,5 +484,5 @@ describe("group coordinator simulation", () => {
     }
     expect(failovers).toBeGreaterThan(0);
     expect(crashes).toBeGreaterThan(0);
-  });
+  }, 60_000); // 32,000 simulated steps: seconds of CPU on a busy two-core machine, past vitest's 5 s default
 });

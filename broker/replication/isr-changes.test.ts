@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BrokerConfig } from "../config/broker-config.ts";
 import { QuorumController } from "../controller/controller.ts";
-import { BOOTSTRAP_METADATA_VERSION } from "../controller/metadata-version.ts";
 import { MemoryRaftLogStore } from "../controller/quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "../controller/quorum/single-voter-quorum.ts";
 import { seededRandom } from "../controller/replica-placer.ts";
@@ -15,6 +14,8 @@ import { encodeRecordBatch } from "../protocol/records/record-batch.ts";
 import { AlterPartitionManager } from "./alter-partition-manager.ts";
 import type { PartitionSettings } from "./partition.ts";
 import { ReplicaManager } from "./replica-manager.ts";
+import { TEST_PARTITION_SETTINGS } from "./test-support.ts";
+import { testRegistration } from "../controller/test-support.ts";
 
 /**
  * A leader's ISR changes end to end in one process: node 0's ReplicaManager (its partitions
@@ -22,14 +23,7 @@ import { ReplicaManager } from "./replica-manager.ts";
  * the real QuorumController, and learns the answers.
  */
 
-const SETTINGS: PartitionSettings = {
-  minInsyncReplicas: 1,
-  maxMessageBytes: 1048588,
-  timestampType: "CreateTime",
-  timestampBeforeMaxMs: Infinity,
-  timestampAfterMaxMs: Infinity,
-  compacted: false,
-};
+const SETTINGS: PartitionSettings = TEST_PARTITION_SETTINGS;
 const LAG_MS = 10_000;
 
 const dirs: string[] = [];
@@ -42,13 +36,7 @@ const tmp = (prefix: string) => {
   return d;
 };
 
-const registration = () => ({
-  incarnationId: randomUuid(),
-  listeners: [{ name: "PLAINTEXT", host: "localhost", port: 9092, securityProtocol: 0 }],
-  rack: null,
-  features: [{ name: "metadata.version", minSupportedVersion: 1, maxSupportedVersion: BOOTSTRAP_METADATA_VERSION }],
-  logDirs: [randomUuid()],
-});
+const registration = testRegistration;
 
 const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));

@@ -5,15 +5,9 @@ import { initCompression } from "../protocol/records/compression.ts";
 import { ManualTime, makeTmpDir, openTestLog, removeDir } from "../log/test-support.ts";
 import { Partition, type PartitionSettings } from "./partition.ts";
 import { PartitionRoleState, ROLE_LEADER, ROLE_NONE } from "./partition-role.ts";
+import { TEST_PARTITION_SETTINGS } from "./test-support.ts";
 
-const SETTINGS: PartitionSettings = {
-  minInsyncReplicas: 1,
-  maxMessageBytes: 1048588,
-  timestampType: "CreateTime",
-  timestampBeforeMaxMs: Infinity,
-  timestampAfterMaxMs: Infinity,
-  compacted: false,
-};
+const SETTINGS: PartitionSettings = TEST_PARTITION_SETTINGS;
 const GZIP = 1;
 
 /** A batch as a leader wrote it: offsets and leader epoch assigned, CRC over them. */

@@ -6,15 +6,9 @@ import { encodeRecordBatch } from "../protocol/records/record-batch.ts";
 import type { IsrChangeSubmitter, IsrProposal, IsrProposalOutcome } from "./alter-partition-manager.ts";
 import { IsrState } from "./isr-state.ts";
 import { Partition, type PartitionSettings } from "./partition.ts";
+import { TEST_PARTITION_SETTINGS } from "./test-support.ts";
 
-const SETTINGS: PartitionSettings = {
-  minInsyncReplicas: 1,
-  maxMessageBytes: 1048588,
-  timestampType: "CreateTime",
-  timestampBeforeMaxMs: Infinity,
-  timestampAfterMaxMs: Infinity,
-  compacted: false,
-};
+const SETTINGS: PartitionSettings = TEST_PARTITION_SETTINGS;
 const LAG_MS = 10_000;
 
 const batch = (n: number) =>

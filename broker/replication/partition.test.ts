@@ -4,15 +4,9 @@ import { encodeRecordBatch } from "../protocol/records/record-batch.ts";
 import { ManualTime, makeTmpDir, openTestLog, removeDir } from "../log/test-support.ts";
 import { Partition, type PartitionSettings } from "./partition.ts";
 import { FollowerReplica, UNKNOWN_OFFSET } from "./replica.ts";
+import { TEST_PARTITION_SETTINGS } from "./test-support.ts";
 
-const SETTINGS: PartitionSettings = {
-  minInsyncReplicas: 2,
-  maxMessageBytes: 1048588,
-  timestampType: "CreateTime",
-  timestampBeforeMaxMs: Infinity,
-  timestampAfterMaxMs: Infinity,
-  compacted: false,
-};
+const SETTINGS: PartitionSettings = { ...TEST_PARTITION_SETTINGS, minInsyncReplicas: 2 };
 
 const batch = (n: number) =>
   encodeRecordBatch({ baseTimestamp: 1_000_000n, records: Array.from({ length: n }, (_, i) => ({ offsetDelta: i, timestampDelta: 0, key: null, value: Buffer.from(`v${i}`), headers: [] })) });

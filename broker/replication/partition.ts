@@ -1,13 +1,12 @@
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { validateAndAssignOffsets } from "../protocol/records/log-validator.ts";
 import type { Log } from "../log/log.ts";
-import { ProducerStateManager, type ProducerBatch } from "./producer-state.ts";
+import { ProducerStateManager, producerBatchOf, type ProducerBatch } from "./producer-state.ts";
 import { FollowerReplica } from "./replica.ts";
 import type { Clock } from "../util/clock.ts";
 import { IsrState } from "./isr-state.ts";
 import type { IsrChangeSubmitter, IsrProposal, IsrProposalOutcome } from "./alter-partition-manager.ts";
 import { batchBaseOffset, batchFramingProblem, batchLastOffset, batchMaxTimestamp, batchSize } from "../log/batch-view.ts";
-import { readBatchHeader } from "../protocol/records/batch-header.ts";
 import { PartitionRoleState, ROLE_LEADER, ROLE_OFFLINE, roleFollower, type PartitionRole } from "./partition-role.ts";
 
 /** How a leader's ISR changes reach the controller (Partition.enableIsrChanges). */
@@ -556,19 +555,4 @@ export class Partition {
     this.log.deleteRecordsBefore(target);
     return this.log.logStartOffset;
   }
-}
-
-/** The producer-state view of the batch at `pos` (as ProducerStateManager.rebuild reads it). */
-function producerBatchOf(records: Buffer, pos: number): ProducerBatch {
-  const h = readBatchHeader(records, pos);
-  const firstOffset = Number(h.baseOffset);
-  return {
-    producerId: Number(h.producerId),
-    producerEpoch: h.producerEpoch,
-    baseSequence: h.baseSequence,
-    recordCount: h.lastOffsetDelta + 1,
-    firstOffset,
-    lastOffset: firstOffset + h.lastOffsetDelta,
-    maxTimestamp: Number(h.maxTimestamp),
-  };
 }

@@ -59,18 +59,8 @@ export class ProducerStateManager {
   static rebuild(log: BatchHeaderSource): ProducerStateManager {
     const psm = new ProducerStateManager();
     log.forEachBatchHeader(log.logStartOffset, (buf) => {
-      const h = readBatchHeader(buf);
-      if (h.producerId < 0n) return;
-      const firstOffset = Number(h.baseOffset);
-      psm.update({
-        producerId: Number(h.producerId),
-        producerEpoch: h.producerEpoch,
-        baseSequence: h.baseSequence,
-        recordCount: h.lastOffsetDelta + 1,
-        firstOffset,
-        lastOffset: firstOffset + h.lastOffsetDelta,
-        maxTimestamp: Number(h.maxTimestamp),
-      });
+      const batch = producerBatchOf(buf, 0);
+      if (batch.producerId >= 0) psm.update(batch);
     });
     return psm;
   }
@@ -136,4 +126,19 @@ export class ProducerStateManager {
       if (now - entry.lastTimestamp > expirationMs) this.producers.delete(id);
     }
   }
+}
+
+/** The producer-state view of the batch whose header starts at `pos` of `records`. */
+export function producerBatchOf(records: Buffer, pos: number): ProducerBatch {
+  const h = readBatchHeader(records, pos);
+  const firstOffset = Number(h.baseOffset);
+  return {
+    producerId: Number(h.producerId),
+    producerEpoch: h.producerEpoch,
+    baseSequence: h.baseSequence,
+    recordCount: h.lastOffsetDelta + 1,
+    firstOffset,
+    lastOffset: firstOffset + h.lastOffsetDelta,
+    maxTimestamp: Number(h.maxTimestamp),
+  };
 }

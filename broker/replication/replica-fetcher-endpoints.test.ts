@@ -22,15 +22,9 @@ import { systemClock } from "../util/clock.ts";
 import type { PartitionSettings } from "./partition.ts";
 import { ReplicaManager } from "./replica-manager.ts";
 import { WireLeaderEndpoint } from "./replica-fetcher-endpoints.ts";
+import { TEST_PARTITION_SETTINGS } from "./test-support.ts";
 
-const SETTINGS: PartitionSettings = {
-  minInsyncReplicas: 1,
-  maxMessageBytes: 1048588,
-  timestampType: "CreateTime",
-  timestampBeforeMaxMs: Infinity,
-  timestampAfterMaxMs: Infinity,
-  compacted: false,
-};
+const SETTINGS: PartitionSettings = TEST_PARTITION_SETTINGS;
 const TOPIC = "orders";
 const TOPIC_ID = randomUuid();
 const DIR = randomUuid();

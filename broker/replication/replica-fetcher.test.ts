@@ -16,15 +16,9 @@ import { InProcessLeaderEndpoint } from "./replica-fetcher-endpoints.ts";
 import type { ReplicaFetchConfig } from "./replica-fetcher.ts";
 import { ReplicaFetcherManager, replicaFetchSettings } from "./replica-fetcher-manager.ts";
 import { BROKER_CONFIGS } from "../config/broker-config-defs.ts";
+import { TEST_PARTITION_SETTINGS } from "./test-support.ts";
 
-const SETTINGS: PartitionSettings = {
-  minInsyncReplicas: 2,
-  maxMessageBytes: 1048588,
-  timestampType: "CreateTime",
-  timestampBeforeMaxMs: Infinity,
-  timestampAfterMaxMs: Infinity,
-  compacted: false,
-};
+const SETTINGS: PartitionSettings = { ...TEST_PARTITION_SETTINGS, minInsyncReplicas: 2 };
 const FETCH: ReplicaFetchConfig = { maxWaitMs: 500, minBytes: 1, partitionMaxBytes: 1 << 20, responseMaxBytes: 10 << 20, backoffMs: 1000 };
 const CLUSTER = randomUuid();
 const TOPIC = "orders";

@@ -12,15 +12,9 @@ import { defaultPartitionChangeRecord } from "../protocol/generated/metadata/Par
 import { defaultPartitionRecord } from "../protocol/generated/metadata/PartitionRecord.ts";
 import { defaultRegisterBrokerRecord } from "../protocol/generated/metadata/RegisterBrokerRecord.ts";
 import { ReplicaManager } from "./replica-manager.ts";
+import { TEST_PARTITION_SETTINGS } from "./test-support.ts";
 
-const SETTINGS: PartitionSettings = {
-  minInsyncReplicas: 1,
-  maxMessageBytes: 1048588,
-  timestampType: "CreateTime",
-  timestampBeforeMaxMs: Infinity,
-  timestampAfterMaxMs: Infinity,
-  compacted: false,
-};
+const SETTINGS: PartitionSettings = TEST_PARTITION_SETTINGS;
 
 function batch(values: string[], producer?: { id: bigint; epoch: number; seq: number }): Buffer {
   return encodeRecordBatch({

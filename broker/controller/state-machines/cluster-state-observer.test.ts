@@ -5,25 +5,18 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BrokerConfig } from "../../config/broker-config.ts";
 import type { StateChangeEvent } from "../../events/state-change.ts";
 import { QuorumController } from "../controller.ts";
-import { BOOTSTRAP_METADATA_VERSION } from "../metadata-version.ts";
 import { MemoryRaftLogStore } from "../quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "../quorum/single-voter-quorum.ts";
 import { seededRandom } from "../replica-placer.ts";
-import { randomUuid } from "../uuid.ts";
 import { clusterStateObserver } from "./cluster-state-observer.ts";
 import { IllegalStateTransition, StateMachine } from "./state-machine.ts";
+import { testRegistration } from "../test-support.ts";
 
 type Event = Omit<StateChangeEvent, "node" | "at">;
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const registration = () => ({
-  incarnationId: randomUuid(),
-  listeners: [{ name: "PLAINTEXT", host: "localhost", port: 9092, securityProtocol: 0 }],
-  rack: null,
-  features: [{ name: "metadata.version", minSupportedVersion: 1, maxSupportedVersion: BOOTSTRAP_METADATA_VERSION }],
-  logDirs: [randomUuid()],
-});
+const registration = testRegistration;
 
 async function start(store = new MemoryRaftLogStore(), dir = mkdtempSync(join(tmpdir(), "samsa-sm-"))) {
   dirs.push(dir);

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BrokerConfig } from "../../config/broker-config.ts";
 import { QuorumController } from "../../controller/controller.ts";
-import { BOOTSTRAP_METADATA_VERSION } from "../../controller/metadata-version.ts";
 import { MemoryRaftLogStore } from "../../controller/quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "../../controller/quorum/single-voter-quorum.ts";
 import { randomUuid, ZERO_UUID } from "../../controller/uuid.ts";
@@ -19,19 +18,14 @@ import { RemoteController } from "../remote-controller.ts";
 import { RequestDispatcher, type ServedApis } from "../request-dispatcher.ts";
 import { alterPartitionHandler } from "./alter-partition.ts";
 import { apiVersionsHandler } from "./api-versions.ts";
+import { testRegistration } from "../../controller/test-support.ts";
 
 /**
  * AlterPartition over the wire: a broker-only node's RemoteController (v3) and older clients
  * (v0/v1: names and plain ISRs) against the handler in front of a real QuorumController.
  */
 
-const registration = () => ({
-  incarnationId: randomUuid(),
-  listeners: [{ name: "PLAINTEXT", host: "localhost", port: 9092, securityProtocol: 0 }],
-  rack: null,
-  features: [{ name: "metadata.version", minSupportedVersion: 1, maxSupportedVersion: BOOTSTRAP_METADATA_VERSION }],
-  logDirs: [randomUuid()],
-});
+const registration = testRegistration;
 
 let dir: string;
 let controller: QuorumController;
