@@ -80,7 +80,8 @@ const runtime = () => ({ cluster: conn, stateChanges: store }) as unknown as Con
 const events = (machine: string, subject: string): ObservedEvent[] => hub.recent(10_000).filter((e) => e.machine === machine && e.subject === subject);
 
 async function produce(messages: { partition: number; value: string }[]): Promise<void> {
-  const producer = kafka().producer();
+  // Idempotent: a send retried after a timeout is not written twice, so offsets and lag are exact.
+  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   await producer.send({ topic: TOPIC, acks: -1, messages });
   await producer.disconnect();
