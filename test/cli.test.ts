@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { clusterPorts, freePort } from "./helpers/ports.ts";
 import { kcat, run } from "./helpers/run.ts";
@@ -63,6 +64,22 @@ describe("the samsa command", () => {
     expect(cluster.output()).toContain(`bootstrap servers ${ports.map((p) => `127.0.0.1:${p}`).join(",")}`);
     const md = JSON.parse((await kcat(`127.0.0.1:${ports[2]}`, ["-L", "-J"])).stdout);
     expect(md.brokers).toEqual(ports.map((p, id) => ({ id, name: `127.0.0.1:${p}` })));
+
+    // Production-like defaults: three replicas of an auto-created topic and of every internal
+    // topic, and two of them must be in sync for acks=all.
+    const bootstrap = `127.0.0.1:${ports[0]}`;
+    expect((await kcat(bootstrap, ["-P", "-t", "auto-replicated"], { input: "x\n" })).code).toBe(0);
+    const admin = new Kafka({ clientId: "cli-it", brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.describeGroups(["creates-the-offsets-topic"]);
+    const minIsr = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: "auto-replicated", configNames: ["min.insync.replicas"] }], includeSynonyms: false });
+    await admin.disconnect();
+    expect(minIsr.resources[0]!.configEntries[0]!.configValue).toBe("2");
+    const replicated = JSON.parse((await kcat(bootstrap, ["-L", "-J"])).stdout) as { topics: { topic: string; partitions: { replicas: unknown[] }[] }[] };
+    for (const name of ["auto-replicated", "__consumer_offsets", "__state_changes"]) {
+      const topic = replicated.topics.find((t) => t.topic === name);
+      expect(topic?.partitions.every((p) => p.replicas.length === 3), name).toBe(true);
+    }
     cluster.child.kill("SIGTERM");
     expect(await cluster.exited).toBe(0);
     const props = (id: number) => readFileSync(join(dir, `node-${id}`, "server.properties"), "utf8");

@@ -68,10 +68,7 @@ export class LocalCluster {
       ["controller.listener.names", "CONTROLLER"],
       ["controller.quorum.voters", `${this.controller.id}@${this.host}:${controllerPort}`],
       ["log.dirs", join(spec.dir, "logs")],
-      // Kafka's single-node quickstart values: internal topics on one replica (a node may run alone).
-      ["offsets.topic.replication.factor", "1"],
-      ["transaction.state.log.replication.factor", "1"],
-      ["transaction.state.log.min.isr", "1"],
+      ...replicationDefaults(this.specs.length),
       ...(this.options.overrides ?? new Map<string, string>()),
     ]);
     const file = join(spec.dir, "server.properties");
@@ -134,4 +131,22 @@ function prefixLines(prefix: string, data: Buffer): string {
     .split("\n")
     .map((line, i, all) => (line === "" && i === all.length - 1 ? "" : prefix + line))
     .join("\n");
+}
+
+/**
+ * A production-like cluster when there are enough nodes: three replicas of everything with
+ * two in sync required, so losing one broker loses nothing and stops nothing. Fewer nodes use
+ * one replica per node and a min ISR of 1, so a single node keeps working on its own.
+ */
+export function replicationDefaults(nodes: number): [string, string][] {
+  const factor = String(Math.min(3, nodes));
+  const minIsr = nodes >= 3 ? "2" : "1";
+  return [
+    ["default.replication.factor", factor],
+    ["min.insync.replicas", minIsr],
+    ["offsets.topic.replication.factor", factor],
+    ["transaction.state.log.replication.factor", factor],
+    ["transaction.state.log.min.isr", minIsr],
+    ["state.change.log.replication.factor", factor],
+  ];
 }

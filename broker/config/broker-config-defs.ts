@@ -104,4 +104,6 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   // Samsa's own: false leaves out the __state_changes topic, so the cluster looks like Apache
   // Kafka to the console (which then derives events from metadata and group descriptions).
   { name: "state.change.log.enable", type: "BOOLEAN", default: "true" },
+  // Samsa's own, like offsets.topic.replication.factor: the __state_changes topic's factor.
+  { name: "state.change.log.replication.factor", type: "SHORT", default: "3", min: 1 },
 ];

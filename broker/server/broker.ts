@@ -18,6 +18,7 @@ import { systemClock, type Clock, type Timer } from "../util/clock.ts";
 import { StateChangePublisher } from "../events/state-change-publisher.ts";
 import { STATE_CHANGES_TOPIC } from "../events/state-change.ts";
 import { CONSUMER_OFFSETS_TOPIC, internalTopicSpec } from "./internal-topics.ts";
+import { StateChangesTopicCreation } from "./state-changes-topic.ts";
 import { CoordinatorTopicLog } from "./coordinator-log.ts";
 import { GroupCoordinator } from "../coordinator/group-coordinator.ts";
 import { groupCoordinatorConfigFrom } from "../coordinator/group-coordinator-config.ts";
@@ -161,9 +162,20 @@ export class Broker implements BrokerServices {
       ),
     );
     if (config.bool("state.change.log.enable")) {
-      broker.ensureInternalTopic(STATE_CHANGES_TOPIC).catch((err: unknown) =>
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot create __state_changes; state changes are kept in memory until it exists"),
+      const creation = new StateChangesTopicCreation({
+        timer: clock,
+        factor: config.int("state.change.log.replication.factor"),
+        graceMs: config.int("broker.session.timeout.ms"),
+        image: () => broker.metadata(),
+        create: () => broker.ensureInternalTopic(STATE_CHANGES_TOPIC),
+        onError: (err) =>
+          log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot create __state_changes; state changes are kept in memory until it exists"),
+      });
+      broker.stopTasks.push(
+        metadataLayer.controller.onImage(() => creation.maybeCreate()),
+        () => creation.close(),
       );
+      creation.maybeCreate();
     }
     return broker;
   }

@@ -49,6 +49,7 @@ export class BrokerNode {
       "offsets.topic.replication.factor": "1",
       "transaction.state.log.replication.factor": "1",
       "transaction.state.log.min.isr": "1",
+      "state.change.log.replication.factor": "1",
       ...this.overrides,
     };
     const args = [SAMSA_BIN, "broker", ...Object.entries(props).flatMap(([k, v]) => ["--override", `${k}=${v}`]), ...this.args];
