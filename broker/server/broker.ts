@@ -165,7 +165,7 @@ export class Broker implements BrokerServices {
       const creation = new StateChangesTopicCreation({
         timer: clock,
         factor: config.int("state.change.log.replication.factor"),
-        graceMs: config.int("broker.session.timeout.ms"),
+        graceMs: STATE_CHANGES_TOPIC_GRACE_MS,
         image: () => broker.metadata(),
         create: () => broker.ensureInternalTopic(STATE_CHANGES_TOPIC),
         onError: (err) =>
@@ -322,6 +322,8 @@ export class Broker implements BrokerServices {
   }
 }
 
+/** How long a node waits for enough brokers before creating `__state_changes` on fewer (a loaded machine starts nodes slowly). */
+const STATE_CHANGES_TOPIC_GRACE_MS = 60_000;
 /** How long internal writes (coordinators, state changes) wait for the in-sync replicas. */
 const INTERNAL_APPEND_TIMEOUT_MS = 30_000;
 

@@ -18,8 +18,8 @@ export interface StateChangesTopicCreationOptions {
  * When `__state_changes` is created. Its events start with the first node's boot, before
  * the rest of the cluster has registered, and a factor capped at the brokers alive then would
  * leave it on one replica for good. So it waits until enough brokers are active for its
- * factor, or, on a cluster smaller than that, for a broker session timeout (time enough for
- * the others to register), and then creates it on the brokers there are. Until then events
+ * factor, or, on a cluster smaller than that, for a grace period (time enough for the others
+ * to start and register), and then creates it on the brokers there are. Until then events
  * wait in the publisher.
  */
 export class StateChangesTopicCreation {
