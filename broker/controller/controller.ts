@@ -22,7 +22,7 @@ import {
 } from "./configuration-control.ts";
 import type { ControlContext, ControllerResult } from "./controller-result.ts";
 import { MetadataDelta } from "./metadata-delta.ts";
-import { MetadataImage } from "./metadata-image.ts";
+import { MetadataImage, NO_LEADER } from "./metadata-image.ts";
 import { metadataRecord } from "./metadata-record-serde.ts";
 import { BOOTSTRAP_METADATA_VERSION, METADATA_VERSION_FEATURE } from "./metadata-version.ts";
 import { allocateProducerIds, type ProducerIdsBlock } from "./producer-id-control.ts";
@@ -40,6 +40,8 @@ import {
   type DeletableTopicResult,
   type DeleteTopicsCommand,
   deleteTopics,
+  electUncleanLeaders,
+  hasLeaderlessPartitions,
 } from "./replication-control.ts";
 import { randomUuid } from "./uuid.ts";
 
@@ -77,6 +79,15 @@ export interface ControllerApi {
   alterPartition(cmd: AlterPartitionCommand): Promise<AlterPartitionReply>;
 }
 
+/**
+ * Kafka's unclean.leader.election.interval.ms (an internal config, 5 minutes): how often the
+ * active controller retries elections for leaderless partitions whose topic allows unclean ones.
+ */
+const UNCLEAN_ELECTION_INTERVAL_CONFIG = "unclean.leader.election.interval.ms";
+const UNCLEAN_ELECTION_INTERVAL_DEFAULT_MS = 300_000;
+/** Kafka's delay before the next run when one run did not elect every partition it could. */
+const UNCLEAN_ELECTION_AGAIN_MS = 10;
+
 export type ImageListener = (image: MetadataImage, delta: MetadataDelta) => void;
 
 /**
@@ -109,6 +120,9 @@ export class QuorumController implements QuorumListener, ControllerApi {
   private readonly onError: (e: unknown) => void;
   private stopSessionChecks: (() => void) | null = null;
   private fencing = false;
+  /** The next periodic unclean election, while active and some partition has no leader. */
+  private cancelUncleanElection: (() => void) | null = null;
+  private readonly uncleanElectionIntervalMs: number;
 
   constructor(options: QuorumControllerOptions) {
     this.nodeId = options.nodeId;
@@ -120,6 +134,7 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.clock = options.clock ?? systemClock;
     this.sessions = new BrokerSessions(this.clock, this.config.int("broker.session.timeout.ms"));
     this.onError = options.onError ?? (() => undefined);
+    this.uncleanElectionIntervalMs = Number(this.config.get(UNCLEAN_ELECTION_INTERVAL_CONFIG) ?? UNCLEAN_ELECTION_INTERVAL_DEFAULT_MS);
     this.current = MetadataImage.empty(options.clusterId);
     this.loading = new MetadataDelta(this.current);
   }
@@ -248,6 +263,7 @@ export class QuorumController implements QuorumListener, ControllerApi {
   async close(): Promise<void> {
     this.stopSessionChecks?.();
     this.stopSessionChecks = null;
+    this.stopUncleanElections();
     await this.tail;
     await this.quorum.close();
   }
@@ -274,7 +290,52 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.leader = leader;
     this.stopSessionChecks?.();
     this.stopSessionChecks = null;
-    if (leader.leaderId === this.nodeId) this.startSessionChecks();
+    this.stopUncleanElections();
+    if (leader.leaderId === this.nodeId) {
+      this.startSessionChecks();
+      if (hasLeaderlessPartitions(this.current)) this.scheduleUncleanElections(this.uncleanElectionIntervalMs);
+    }
+  }
+
+  /**
+   * Kafka's maybeScheduleNextElectUncleanLeaders: while some partition has no leader, the
+   * active controller tries unclean elections every unclean.leader.election.interval.ms, so
+   * a topic whose unclean.leader.election.enable is turned on gets its offline partitions led
+   * at the next run (as in Kafka 3.9, the config change itself elects nobody).
+   */
+  private scheduleUncleanElections(delayMs: number): void {
+    if (this.cancelUncleanElection || !this.isActive()) return;
+    this.cancelUncleanElection = this.clock.schedule(delayMs, () => {
+      this.run((ctx) => electUncleanLeaders(ctx))
+        .then(
+          ({ more }) => this.afterUncleanElections(more),
+          (e: unknown) => {
+            this.onError(e);
+            this.afterUncleanElections(false);
+          },
+        );
+    });
+  }
+
+  private afterUncleanElections(more: boolean): void {
+    this.cancelUncleanElection = null;
+    if (more) this.scheduleUncleanElections(UNCLEAN_ELECTION_AGAIN_MS);
+    else if (hasLeaderlessPartitions(this.current)) this.scheduleUncleanElections(this.uncleanElectionIntervalMs);
+  }
+
+  private stopUncleanElections(): void {
+    this.cancelUncleanElection?.();
+    this.cancelUncleanElection = null;
+  }
+
+  /** A committed change left a partition without a leader: the periodic unclean election starts. */
+  private maybeScheduleUncleanElections(delta: MetadataDelta): void {
+    if (this.cancelUncleanElection || !this.isActive()) return;
+    for (const { topic } of delta.topicChanges(this.current)) {
+      for (const p of topic.partitions.values()) {
+        if (p.leader === NO_LEADER) return this.scheduleUncleanElections(this.uncleanElectionIntervalMs);
+      }
+    }
   }
 
   /** While active: fence every broker (other than this node) whose session ran out. */
@@ -315,6 +376,7 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.waiters = this.waiters.filter((w) => w.offset > at);
     for (const listener of this.imageListeners) listener(this.current, delta);
     for (const w of ready) w.resolve();
+    this.maybeScheduleUncleanElections(delta);
   }
 
   private waitForOffset(offset: bigint): Promise<void> {

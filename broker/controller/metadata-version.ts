@@ -9,6 +9,7 @@ export const METADATA_VERSION_FEATURE = "metadata.version";
 
 export const MetadataVersion = {
   IBP_3_0_IV1: 1,
+  IBP_3_2_IV0: 3,
   IBP_3_3_IV3: 7,
   IBP_3_4_IV0: 8,
   IBP_3_7_IV2: 17,
@@ -24,6 +25,11 @@ export const MAX_SUPPORTED_METADATA_VERSION = MetadataVersion.IBP_3_7_IV4;
 /** Replica directories in partition records arrived with JBOD support (3.7-IV2). */
 export function isDirectoryAssignmentSupported(level: number): boolean {
   return level >= MetadataVersion.IBP_3_7_IV2;
+}
+
+/** LeaderRecoveryState in partition records (KIP-704, 3.2-IV0): RECOVERING after an unclean election. */
+export function isLeaderRecoverySupported(level: number): boolean {
+  return level >= MetadataVersion.IBP_3_2_IV0;
 }
 
 export function partitionRecordVersion(level: number): number {

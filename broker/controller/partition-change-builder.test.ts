@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { NO_LEADER, NO_LEADER_CHANGE, type PartitionRegistration } from "./metadata-image.ts";
-import { PartitionChangeBuilder } from "./partition-change-builder.ts";
+import { LeaderRecoveryState, NO_LEADER, NO_LEADER_CHANGE, type PartitionRegistration } from "./metadata-image.ts";
+import { BOOTSTRAP_METADATA_VERSION, MetadataVersion } from "./metadata-version.ts";
+import { type Election, PartitionChangeBuilder } from "./partition-change-builder.ts";
 import { randomUuid, ZERO_UUID } from "./uuid.ts";
 
 const TOPIC = randomUuid();
 
-function registration(replicas: number[], isr: number[], leader: number): PartitionRegistration {
+function registration(replicas: number[], isr: number[], leader: number, leaderRecoveryState: number = LeaderRecoveryState.RECOVERED): PartitionRegistration {
   return {
     replicas,
     directories: replicas.map(() => ZERO_UUID),
@@ -13,7 +14,7 @@ function registration(replicas: number[], isr: number[], leader: number): Partit
     removingReplicas: [],
     addingReplicas: [],
     leader,
-    leaderRecoveryState: 0,
+    leaderRecoveryState,
     leaderEpoch: 4,
     partitionEpoch: 9,
     elr: null,
@@ -21,10 +22,19 @@ function registration(replicas: number[], isr: number[], leader: number): Partit
   };
 }
 
-const change = (p: PartitionRegistration, acceptable: (id: number) => boolean, isr?: number[]) => {
-  const b = new PartitionChangeBuilder(p, TOPIC, 3, acceptable, 0);
+type Change = { topicId: string; partitionId: number; leader: number; isr: number[] | null; leaderRecoveryState: number };
+
+const change = (
+  p: PartitionRegistration,
+  acceptable: (id: number) => boolean,
+  isr?: number[],
+  o: { election?: Election; recovery?: number; metadataVersion?: number } = {},
+) => {
+  const b = new PartitionChangeBuilder(p, TOPIC, 3, acceptable, o.metadataVersion ?? BOOTSTRAP_METADATA_VERSION);
   if (isr) b.setTargetIsr(isr);
-  return b.build()?.data as { topicId: string; partitionId: number; leader: number; isr: number[] | null } | undefined;
+  if (o.election) b.setElection(o.election);
+  if (o.recovery !== undefined) b.setTargetLeaderRecoveryState(o.recovery);
+  return b.build()?.data as Change | undefined;
 };
 
 describe("PartitionChangeBuilder", () => {
@@ -51,5 +61,45 @@ describe("PartitionChangeBuilder", () => {
     expect(offline).toMatchObject({ leader: NO_LEADER, isr: null });
     expect(change(registration([1, 2], [1], NO_LEADER), (id) => id === 1)).toMatchObject({ leader: 1, isr: null });
     expect(change(registration([1, 2], [1], NO_LEADER), (id) => id === 2)).toBeUndefined();
+  });
+
+  it("without unclean election leaves a partition whose ISR has no live member offline, whatever other replicas live", () => {
+    // Replicas [1, 2, 3]; 1, the last ISR member, is gone; 2 and 3 are alive but out of sync.
+    const lost = registration([1, 2, 3], [1], 1);
+    expect(change(lost, (id) => id !== 1)).toMatchObject({ leader: NO_LEADER, isr: null, leaderRecoveryState: LeaderRecoveryState.NO_CHANGE });
+    expect(change(lost, (id) => id !== 1, undefined, { election: "online" })).toMatchObject({ leader: NO_LEADER });
+  });
+
+  it("an unclean election takes the first live replica in replica order, makes it the whole ISR and marks it RECOVERING", () => {
+    const lost = registration([3, 1, 2], [1], NO_LEADER);
+    expect(change(lost, (id) => id !== 1 && id !== 3, undefined, { election: "unclean" })).toEqual(
+      expect.objectContaining({ leader: 2, isr: [2], leaderRecoveryState: LeaderRecoveryState.RECOVERING }),
+    );
+    expect(change(registration([3, 1, 2], [1], 1), (id) => id !== 1, undefined, { election: "unclean" })).toMatchObject({ leader: 3, isr: [3] });
+    // Nobody may lead: nothing changes, unclean or not.
+    expect(change(lost, () => false, undefined, { election: "unclean" })).toBeUndefined();
+  });
+
+  it("an unclean election prefers the ISR: a live ISR member is elected cleanly", () => {
+    expect(change(registration([1, 2, 3], [1, 3], 1), (id) => id !== 1, [3], { election: "unclean" })).toMatchObject({
+      leader: 3,
+      isr: [3],
+      leaderRecoveryState: LeaderRecoveryState.NO_CHANGE,
+    });
+  });
+
+  it("before metadata.version 3.2-IV0 an unclean leader is not marked RECOVERING (no leader recovery state yet)", () => {
+    const old = change(registration([1, 2], [1], NO_LEADER), (id) => id === 2, undefined, { election: "unclean", metadataVersion: MetadataVersion.IBP_3_0_IV1 });
+    expect(old).toMatchObject({ leader: 2, isr: [2], leaderRecoveryState: LeaderRecoveryState.NO_CHANGE });
+  });
+
+  it("the leader's RECOVERED report alone makes a record with only the recovery state", () => {
+    const recovering = registration([2, 1], [2], 2, LeaderRecoveryState.RECOVERING);
+    expect(change(recovering, () => true, [2], { recovery: LeaderRecoveryState.RECOVERED })).toMatchObject({
+      leader: NO_LEADER_CHANGE,
+      isr: null,
+      leaderRecoveryState: LeaderRecoveryState.RECOVERED,
+    });
+    expect(change(recovering, () => true, [2], { recovery: LeaderRecoveryState.RECOVERING })).toBeUndefined();
   });
 });

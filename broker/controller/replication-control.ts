@@ -5,9 +5,9 @@ import { type ApiError, type ControlContext, type ControllerResult, apiError, ap
 import { checkBrokerEpoch } from "./cluster-control.ts";
 import { ConfigResourceType, type MetadataImage, LeaderRecoveryState, NO_LEADER, NO_LEADER_CHANGE, type PartitionRegistration } from "./metadata-image.ts";
 import { mergePartitionChange } from "./metadata-delta.ts";
-import { PartitionChangeBuilder } from "./partition-change-builder.ts";
+import { type Election, PartitionChangeBuilder } from "./partition-change-builder.ts";
 import { type MetadataRecord, metadataRecord } from "./metadata-record-serde.ts";
-import { isDirectoryAssignmentSupported, partitionChangeRecordVersion, partitionRecordVersion } from "./metadata-version.ts";
+import { isDirectoryAssignmentSupported, partitionRecordVersion } from "./metadata-version.ts";
 import { InvalidReplicationFactorError, placeReplicas, type UsableBroker } from "./replica-placer.ts";
 import { CLUSTER_METADATA_TOPIC, hasCollisionChars, unifyCollisionChars, validateTopicName } from "./topic-names.ts";
 import { DirectoryId, ZERO_UUID } from "./uuid.ts";
@@ -472,42 +472,88 @@ function createPartitionsForTopic(ctx: ControlContext, t: CreatePartitionsComman
   return parts.map((p, i) => partitionRecord(ctx, topic.id, current + i, p));
 }
 
+const UNCLEAN_LEADER_ELECTION = TOPIC_CONFIGS.find((d) => d.name === "unclean.leader.election.enable")!;
+
 /**
- * Leaders for partitions left leaderless that `brokerId` can now lead (Kafka's
- * handleBrokerUnfenced): the first replica in preferred order that is in the ISR and
- * active, counting the broker being unfenced as active.
+ * The election a topic's partitions get (Kafka's uncleanLeaderElectionEnabledForTopic): unclean
+ * when the topic's unclean.leader.election.enable, or the broker default it falls back to, is true.
+ */
+export function electionFor(ctx: ControlContext, topicName: string): Election {
+  const value = ctx.config.describeTopicConfig(UNCLEAN_LEADER_ELECTION, ctx.image.topicConfigs(topicName)).value;
+  return value?.toLowerCase() === "true" ? "unclean" : "online";
+}
+
+/**
+ * Leaders for leaderless partitions now that `brokerId` may lead (Kafka's
+ * handleBrokerUnfenced): the first replica in preferred order that is in the ISR and active,
+ * counting the broker being unfenced as active; for a topic with unclean leader election,
+ * failing that, the first active replica.
  */
 export function electLeadersOnUnfence(ctx: ControlContext, brokerId: number): MetadataRecord[] {
   const { image } = ctx;
-  const version = partitionChangeRecordVersion(image.metadataVersion() ?? 0);
   const acceptable = (r: number) => r === brokerId || image.isActiveBroker(r);
-  const records: MetadataRecord[] = [];
-  for (const topic of image.topicsById.values()) {
-    for (const [partitionId, p] of topic.partitions) {
-      if (p.leader !== NO_LEADER || !p.isr.includes(brokerId)) continue;
-      const record = new PartitionChangeBuilder(p, topic.id, partitionId, acceptable, version).build();
-      if (record) records.push(record);
-    }
-  }
-  return records;
+  return leaderlessChanges(ctx, Number.MAX_SAFE_INTEGER, (topic) => electionFor(ctx, topic), acceptable);
 }
 
 /**
  * The partition changes that take `brokerId` out of leadership and ISRs when it is fenced
  * or shuts down (Kafka's generateLeaderAndIsrUpdates): it leaves every ISR it is in unless
  * it is the last member, which Kafka keeps so the partition's last copy is known; a
- * partition it led gets the first active ISR member in replica order, or no leader.
+ * partition it led gets the first active ISR member in replica order, or, if its topic
+ * allows unclean elections, the first active replica, or no leader.
  */
 export function leaderAndIsrUpdatesRemoving(ctx: ControlContext, brokerId: number): MetadataRecord[] {
   const { image } = ctx;
-  const version = partitionChangeRecordVersion(image.metadataVersion() ?? 0);
+  const level = image.metadataVersion() ?? 0;
   const acceptable = (r: number) => r !== brokerId && image.isActiveBroker(r);
   const records: MetadataRecord[] = [];
   for (const topic of image.topicsById.values()) {
     for (const [partitionId, p] of topic.partitions) {
       if (!p.isr.includes(brokerId) && p.leader !== brokerId) continue;
       const shrunk = p.isr.filter((r) => r !== brokerId);
-      const record = new PartitionChangeBuilder(p, topic.id, partitionId, acceptable, version).setTargetIsr(shrunk.length > 0 ? shrunk : p.isr).build();
+      const record = new PartitionChangeBuilder(p, topic.id, partitionId, acceptable, level)
+        .setTargetIsr(shrunk.length > 0 ? shrunk : p.isr)
+        .setElection(electionFor(ctx, topic.name))
+        .build();
+      if (record) records.push(record);
+    }
+  }
+  return records;
+}
+
+/** Kafka's maxElectionsPerImbalance: elections per run of the periodic unclean election. */
+export const MAX_ELECTIONS_PER_RUN = 1000;
+
+/**
+ * The periodic unclean election (Kafka's maybeElectUncleanLeaders, every
+ * unclean.leader.election.interval.ms while some partition has no leader): each leaderless
+ * partition of a topic whose unclean.leader.election.enable is now true gets its first live
+ * replica as leader. `more` says the run stopped at MAX_ELECTIONS_PER_RUN.
+ */
+export function electUncleanLeaders(ctx: ControlContext): ControllerResult<{ more: boolean }> {
+  const uncleanTopics = (topic: string): Election | null => (electionFor(ctx, topic) === "unclean" ? "unclean" : null);
+  const records = leaderlessChanges(ctx, MAX_ELECTIONS_PER_RUN, uncleanTopics, (r) => ctx.image.isActiveBroker(r));
+  return { records, response: { more: records.length >= MAX_ELECTIONS_PER_RUN } };
+}
+
+/** Whether any partition has no leader (Kafka's areSomePartitionsLeaderless). */
+export function hasLeaderlessPartitions(image: MetadataImage): boolean {
+  for (const topic of image.topicsById.values()) for (const p of topic.partitions.values()) if (p.leader === NO_LEADER) return true;
+  return false;
+}
+
+/** Elections for up to `max` leaderless partitions, with each topic's election (null: skip the topic). */
+function leaderlessChanges(ctx: ControlContext, max: number, election: (topic: string) => Election | null, acceptable: (r: number) => boolean): MetadataRecord[] {
+  const level = ctx.image.metadataVersion() ?? 0;
+  const records: MetadataRecord[] = [];
+  for (const topic of ctx.image.topicsById.values()) {
+    let topicElection: Election | null | undefined;
+    for (const [partitionId, p] of topic.partitions) {
+      if (p.leader !== NO_LEADER) continue;
+      if (records.length >= max) return records;
+      topicElection ??= election(topic.name);
+      if (topicElection === null) break;
+      const record = new PartitionChangeBuilder(p, topic.id, partitionId, acceptable, level).setElection(topicElection).build();
       if (record) records.push(record);
     }
   }
@@ -569,7 +615,7 @@ function alterPartitionError(partitionIndex: number, errorCode: number): AlterPa
 export function alterPartition(ctx: ControlContext, cmd: AlterPartitionCommand): ControllerResult<AlterPartitionReply> {
   const { image } = ctx;
   checkBrokerEpoch(ctx, cmd.brokerId, cmd.brokerEpoch);
-  const version = partitionChangeRecordVersion(image.metadataVersion() ?? 0);
+  const level = image.metadataVersion() ?? 0;
   const records: MetadataRecord[] = [];
   const reply: AlterPartitionReply = { topics: [] };
   for (const t of cmd.topics) {
@@ -590,8 +636,11 @@ export function alterPartition(ctx: ControlContext, cmd: AlterPartitionCommand):
       }
       // The requester leads and stays in the ISR; it may still lose the lead if the builder's
       // rules say so (it is no longer an acceptable leader).
-      const record = new PartitionChangeBuilder(partition, topic.id, data.partitionIndex, (r) => image.isActiveBroker(r), version)
+      const record = new PartitionChangeBuilder(partition, topic.id, data.partitionIndex, (r) => image.isActiveBroker(r), level)
         .setTargetIsr(data.newIsrWithEpochs.map((m) => m.brokerId))
+        // The leader reports RECOVERED once it has recovered from an unclean election (KIP-704).
+        .setTargetLeaderRecoveryState(data.leaderRecoveryState)
+        .setElection(electionFor(ctx, topic.name))
         .build();
       if (record?.type === "PartitionChangeRecord") {
         records.push(record);
