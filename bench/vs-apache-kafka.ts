@@ -27,8 +27,7 @@
  * --skip-rf3 or --only halves it. Kafka's heap is scripts/apache-kafka.sh's (KAFKA_HEAP_OPTS sets it).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +41,7 @@ import { run } from "../test/helpers/run.ts";
 import { ApacheKafka } from "../test/helpers/apache-kafka.ts";
 import { cpuSeconds, descendants, peakRssMb, resetPeakRss } from "./proc-stats.ts";
 import { kcatPayloadFile } from "./kcat-payload.ts";
+import { fixedRateLatency, kafkaTool, kcatConsume, kcatProduce, PERF_PRODUCER_PROPS, producerPerf, sh, timed } from "./load-tools.ts";
 
 const { values } = parseArgs({
   options: {
@@ -66,9 +66,6 @@ const LAT_WARMUP_S = LAT_SECONDS > 2 ? 1 : 0;
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SAMSA_BIN = join(ROOT, "bin", "samsa.js");
-const KAFKA_TOOL = join(ROOT, "scripts", "kafka-tool.sh");
-const PERF_PRODUCER_PROPS = ["batch.size=262144", "linger.ms=10", "enable.idempotence=false", "compression.type=none"];
-const KCAT_PRODUCE = ["-X", "linger.ms=20", "-X", "batch.size=1000000", "-X", "batch.num.messages=100000", "-X", "queue.buffering.max.messages=2000000", "-X", "queue.buffering.max.kbytes=2000000"];
 const MiB = 1024 * 1024;
 const IDLE_S = 5;
 
@@ -185,26 +182,16 @@ async function phase(t: Target, fn: () => Promise<Omit<Measured, "cpu" | "rssMb"
   return { ...r, cpu: cpuSeconds(t.pids) - cpu0, rssMb: peakRssMb(t.pids), rssPhase };
 }
 
-async function tool(name: string, args: string[], timeoutMs = 600_000) {
-  const r = await run(KAFKA_TOOL, [name, ...args], { timeoutMs });
-  if (r.code !== 0) throw new Error(`${name} exited ${r.code ?? r.signal}: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`);
-  return r;
+async function kcatProduceAll(t: Target, topic: string, file: string) {
+  return kcatProduce(t.bootstrap, topic, file, RECORDS);
 }
 
-async function producerPerf(t: Target, topic: string, size: number, acks: string) {
-  const r = await tool("kafka-producer-perf-test", [
-    "--topic", topic, "--num-records", String(RECORDS), "--record-size", String(size), "--throughput", "-1",
-    "--producer-props", `bootstrap.servers=${t.bootstrap}`, `acks=${acks}`, ...PERF_PRODUCER_PROPS,
-  ]);
-  // "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
-  const m = /(\d+) records sent, ([\d.]+) records\/sec .*?([\d.]+) ms avg latency.*?(\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/.exec(r.stdout);
-  if (!m) throw new Error(`unexpected kafka-producer-perf-test output: ${r.stdout.slice(-300)}`);
-  if (Number(m[1]) !== RECORDS) throw new Error(`sent ${m[1]} of ${RECORDS}`);
-  return { rate: Number(m[2]), note: `ack latency under full load: avg ${m[3]} ms, p50 ${m[4]} ms, p99 ${m[6]} ms` };
+function latency(t: Target, topic: string) {
+  return fixedRateLatency(t.bootstrap, topic, { rate: LAT_RATE, seconds: LAT_SECONDS, size: LAT_SIZE, warmupSeconds: LAT_WARMUP_S });
 }
 
 async function consumerPerf(t: Target, topic: string) {
-  const r = await tool("kafka-consumer-perf-test", ["--bootstrap-server", t.bootstrap, "--topic", topic, "--messages", String(RECORDS), "--timeout", "60000", "--group", `perf-${topic}-${Date.now()}`]);
+  const r = await kafkaTool("kafka-consumer-perf-test", ["--bootstrap-server", t.bootstrap, "--topic", topic, "--messages", String(RECORDS), "--timeout", "60000", "--group", `perf-${topic}-${Date.now()}`]);
   // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const line = r.stdout.trim().split("\n").filter((l) => /^\d{4}-/.test(l)).at(-1);
   const cols = line?.split(",").map((s) => s.trim());
@@ -212,64 +199,6 @@ async function consumerPerf(t: Target, topic: string) {
   const n = Number(cols[4]);
   if (n < RECORDS) throw new Error(`consumed ${n} of ${RECORDS}`);
   return { rate: Number(cols[9]), note: `group join ${cols[6]} ms (left out), fetching ${cols[7]} ms` };
-}
-
-function sh(q: string): string {
-  return `'${q.replace(/'/g, `'\\''`)}'`;
-}
-
-async function timed(cmd: string): Promise<{ secs: number; stdout: string }> {
-  const t0 = performance.now();
-  const r = await run("bash", ["-c", `set -o pipefail; ${cmd}`], { timeoutMs: 600_000 });
-  const secs = (performance.now() - t0) / 1000;
-  if (r.code !== 0) throw new Error(`${cmd.slice(0, 60)}… exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}`);
-  return { secs, stdout: r.stdout };
-}
-
-async function kcatProduce(t: Target, topic: string, file: string) {
-  const { secs } = await timed(`kcat -P -b ${sh(t.bootstrap)} -t ${sh(topic)} ${KCAT_PRODUCE.map(sh).join(" ")} < ${sh(file)}`);
-  return { rate: RECORDS / secs };
-}
-
-async function kcatConsume(t: Target, topic: string) {
-  const { secs, stdout } = await timed(`kcat -C -b ${sh(t.bootstrap)} -t ${sh(topic)} -o beginning -e -q -c ${RECORDS} | wc -l`);
-  const n = Number(stdout.trim());
-  if (n !== RECORDS) throw new Error(`kcat read ${n} of ${RECORDS} records`);
-  return { rate: RECORDS / secs };
-}
-
-let latencyClasses: string | undefined;
-async function latency(t: Target, topic: string) {
-  const cp = (await run(KAFKA_TOOL, ["--classpath"])).stdout.trim();
-  if (!latencyClasses) {
-    const src = join(ROOT, "bench", "java", "FixedRateLatency.java");
-    const dir = join(tmpdir(), `samsa-bench-java-${createHash("sha256").update(readFileSync(src)).digest("hex").slice(0, 12)}`);
-    if (!existsSync(join(dir, "FixedRateLatency.class"))) {
-      mkdirSync(dir, { recursive: true });
-      const r = await run("javac", ["-cp", cp, "-d", dir, src], { timeoutMs: 120_000 });
-      if (r.code !== 0) throw new Error(`javac: ${r.stderr}`);
-    }
-    latencyClasses = dir;
-  }
-  const r = await run(
-    "java",
-    ["-Xmx256m", "-XX:+UseSerialGC", `-Dlog4j.configuration=file:${join(ROOT, "scripts", "apache-kafka", "log4j.properties")}`, "-cp", `${latencyClasses}:${cp}`, "FixedRateLatency",
-      t.bootstrap, topic, String(LAT_RATE), String(LAT_SECONDS), String(LAT_SIZE), "all", String(LAT_WARMUP_S)],
-    { timeoutMs: (LAT_SECONDS + 120) * 1000 },
-  );
-  const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
-  if (r.code !== 0 || !line) throw new Error(`FixedRateLatency exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-300)}`);
-  const j = JSON.parse(line) as { sent: number; received: number; errors: number; sendsMoreThan10msLate: number; e2e: Pct | null; ack: Pct | null };
-  if (!j.e2e || !j.ack) throw new Error(`no latency figures: ${line}`);
-  const note = `${j.received}/${j.sent} received, ${j.errors} send errors, ${j.sendsMoreThan10msLate} sends >10 ms behind schedule; e2e p99.9 ${j.e2e.p999.toFixed(1)} ms max ${j.e2e.max.toFixed(1)} ms`;
-  if (j.received < j.sent || j.errors > 0) throw new Error(note);
-  return { latency: { e2e50: j.e2e.p50, e2e99: j.e2e.p99, ack50: j.ack.p50, ack99: j.ack.p99, note } };
-}
-interface Pct {
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
 }
 
 // ---- topics -------------------------------------------------------------------------------------
@@ -332,16 +261,16 @@ async function runLoad(t: Target, dir: string): Promise<void> {
   const rfTag = `RF${rf}`;
   // Unmeasured warm-up (the JVM's and V8's JIT, page cache, connections), then the idle cost.
   const warm = Math.min(RECORDS, 50_000);
-  await tool("kafka-producer-perf-test", ["--topic", "warmup", "--num-records", String(warm), "--record-size", "1024", "--throughput", "-1", "--producer-props", `bootstrap.servers=${t.bootstrap}`, "acks=all", ...PERF_PRODUCER_PROPS]);
+  await kafkaTool("kafka-producer-perf-test", ["--topic", "warmup", "--num-records", String(warm), "--record-size", "1024", "--throughput", "-1", "--producer-props", `bootstrap.servers=${t.bootstrap}`, "acks=all", ...PERF_PRODUCER_PROPS]);
   await timed(`kcat -C -b ${sh(t.bootstrap)} -t warmup -o beginning -e -q -c ${warm} > /dev/null`);
   record(`${rfTag} idle ${IDLE_S} s`, t.system, await phase(t, async () => (await new Promise((r) => setTimeout(r, IDLE_S * 1000)), {})));
   for (const size of SIZES) {
     const file = kcatPayloadFile(dir, size, RECORDS);
-    record(`${rfTag} produce ${size} B perf-test acks=1`, t.system, await phase(t, () => producerPerf(t, `perf-acks1-${size}`, size, "1")));
-    record(`${rfTag} produce ${size} B perf-test acks=all`, t.system, await phase(t, () => producerPerf(t, `perf-acksall-${size}`, size, "all")));
-    record(`${rfTag} produce ${size} B kcat (acks=all)`, t.system, await phase(t, () => kcatProduce(t, `kcat-${size}`, file)));
+    record(`${rfTag} produce ${size} B perf-test acks=1`, t.system, await phase(t, () => producerPerf(t.bootstrap, `perf-acks1-${size}`, RECORDS, size, "1")));
+    record(`${rfTag} produce ${size} B perf-test acks=all`, t.system, await phase(t, () => producerPerf(t.bootstrap, `perf-acksall-${size}`, RECORDS, size, "all")));
+    record(`${rfTag} produce ${size} B kcat (acks=all)`, t.system, await phase(t, () => kcatProduceAll(t, `kcat-${size}`, file)));
     record(`${rfTag} consume ${size} B perf-test`, t.system, await phase(t, () => consumerPerf(t, `perf-acks1-${size}`)));
-    record(`${rfTag} consume ${size} B kcat`, t.system, await phase(t, () => kcatConsume(t, `kcat-${size}`)));
+    record(`${rfTag} consume ${size} B kcat`, t.system, await phase(t, () => kcatConsume(t.bootstrap, `kcat-${size}`, RECORDS)));
     rmSync(file, { force: true });
   }
   record(`${rfTag} latency ${LAT_RATE}/s × ${LAT_SIZE} B, ${LAT_SECONDS} s, acks=all`, t.system, await phase(t, () => latency(t, "latency")));
