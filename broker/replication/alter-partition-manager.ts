@@ -2,6 +2,8 @@ import type { AlterPartitionCommand, AlterPartitionPartitionResult, AlterPartiti
 import { ZERO_UUID } from "../controller/uuid.ts";
 import { ErrorCode, errorCodeOf } from "../protocol/errors.ts";
 import type { Timer } from "../util/clock.ts";
+import { committedIsrChangeEvents } from "../events/isr-change-events.ts";
+import type { StateChangeSink } from "../events/state-change.ts";
 
 /** An ISR change a partition leader proposes (Kafka's LeaderAndIsr as AlterPartition sends it). */
 export interface IsrProposal {
@@ -12,6 +14,22 @@ export interface IsrProposal {
   partitionEpoch: number;
   newIsr: readonly IsrMemberState[];
   leaderRecoveryState: number;
+  /** Why each follower leaves or joins the ISR, as the leader saw it (reported once committed). */
+  why?: readonly IsrMemberChange[];
+}
+
+/** One follower leaving (shrink) or joining (expand) the ISR, and how far it was from the leader. */
+export interface IsrMemberChange {
+  change: "shrink" | "expand";
+  brokerId: number;
+  /** -1 when this leader has had no fetch from it. */
+  followerLogEndOffset: number;
+  leaderLogEndOffset: number;
+  highWatermark: number;
+  lastCaughtUpTimeMs: number;
+  lagMs: number;
+  offsetLag: number;
+  replicaLagTimeMaxMs: number;
 }
 
 /** The controller's answer for one partition: the committed state, or why it was not changed. */
@@ -41,6 +59,8 @@ export interface AlterPartitionManagerOptions {
   /** Pause before resending after a failed request or a retriable partition error (Kafka: 50 ms). */
   retryBackoffMs?: number;
   onError?: (message: string) => void;
+  /** Where the ISR changes the controller committed are reported (the state-change log). */
+  stateChanges?: StateChangeSink;
 }
 
 /**
@@ -149,6 +169,12 @@ export class AlterPartitionManager implements IsrChangeSubmitter {
     });
   }
 
+  private report(proposal: IsrProposal, answer: AlterPartitionPartitionResult): void {
+    const sink = this.options.stateChanges;
+    if (!sink) return;
+    for (const event of committedIsrChangeEvents(proposal, answer)) sink(event);
+  }
+
   private buildRequest(items: Item[]): AlterPartitionCommand {
     const topics = new Map<string, AlterPartitionCommand["topics"][number] & { partitions: AlterPartitionCommand["topics"][number]["partitions"][number][] }>();
     for (const { proposal: p } of items) {
@@ -183,6 +209,8 @@ export class AlterPartitionManager implements IsrChangeSubmitter {
         continue;
       }
       this.pending.delete(key);
+      // Committed is committed, whether or not the partition still waits for the answer.
+      if (answer.errorCode === ErrorCode.NONE) this.report(item.proposal, answer);
       if (!item.isCurrent()) continue;
       const outcome: IsrProposalOutcome =
         answer.errorCode === ErrorCode.NONE

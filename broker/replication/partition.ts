@@ -2,10 +2,11 @@ import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { validateAndAssignOffsets } from "../protocol/records/log-validator.ts";
 import type { Log } from "../log/log.ts";
 import { ProducerStateManager, producerBatchOf, type ProducerBatch } from "./producer-state.ts";
-import { FollowerReplica } from "./replica.ts";
+import { FollowerReplica, UNKNOWN_OFFSET } from "./replica.ts";
 import type { Clock } from "../util/clock.ts";
 import { IsrState } from "./isr-state.ts";
-import type { IsrChangeSubmitter, IsrProposal, IsrProposalOutcome } from "./alter-partition-manager.ts";
+import { LeaderRecoveryState } from "../controller/metadata-image.ts";
+import type { IsrChangeSubmitter, IsrMemberChange, IsrProposal, IsrProposalOutcome } from "./alter-partition-manager.ts";
 import { batchBaseOffset, batchFramingProblem, batchLastOffset, batchMaxTimestamp, batchSize } from "../log/batch-view.ts";
 import { PartitionRoleState, ROLE_LEADER, ROLE_OFFLINE, roleFollower, type PartitionRole } from "./partition-role.ts";
 
@@ -142,7 +143,10 @@ export class Partition {
     const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
     this.roleState.transition(ROLE_LEADER);
     this.replicas = replicas;
-    this.isr = isr;
+    // A leader elected uncleanly (the metadata says RECOVERING) has nothing to recover here
+    // (no transaction state yet), so it is RECOVERED at once, as Kafka's makeLeader; its next
+    // AlterPartition tells the controller.
+    this.isrState = IsrState.committed(isr, LeaderRecoveryState.RECOVERED);
     this.partitionEpoch = partitionEpoch;
     for (const id of this.remoteReplicas.keys()) if (!replicas.includes(id)) this.remoteReplicas.delete(id);
     for (const id of replicas) if (id !== this.localId && !this.remoteReplicas.has(id)) this.remoteReplicas.set(id, new FollowerReplica(id));
@@ -440,8 +444,31 @@ export class Partition {
     if (!this.isrChanges) return false;
     const outOfSync = this.outOfSyncReplicas(this.isrChanges.replicaLagTimeMaxMs);
     if (outOfSync.length === 0) return false;
-    this.proposeIsr(this.isrState.shrink(outOfSync));
+    this.proposeIsr(
+      this.isrState.shrink(outOfSync),
+      outOfSync.map((id) => this.memberChange("shrink", id)),
+    );
     return true;
+  }
+
+  /** How far follower `brokerId` is from this leader now: why it leaves or joins the ISR. */
+  private memberChange(change: IsrMemberChange["change"], brokerId: number): IsrMemberChange {
+    const now = this.clock.now();
+    const follower = this.remoteReplicas.get(brokerId);
+    const followerLogEndOffset = follower?.logEndOffset ?? UNKNOWN_OFFSET;
+    const lastCaughtUpTimeMs = follower?.lastCaughtUpTimeMs ?? 0;
+    const leaderLogEndOffset = this.log.logEndOffset;
+    return {
+      change,
+      brokerId,
+      followerLogEndOffset,
+      leaderLogEndOffset,
+      highWatermark: this.log.highWatermark,
+      lastCaughtUpTimeMs,
+      lagMs: now - lastCaughtUpTimeMs,
+      offsetLag: followerLogEndOffset === UNKNOWN_OFFSET ? leaderLogEndOffset : leaderLogEndOffset - followerLogEndOffset,
+      replicaLagTimeMaxMs: this.isrChanges?.replicaLagTimeMaxMs ?? 0,
+    };
   }
 
   /**
@@ -455,11 +482,14 @@ export class Partition {
     const end = replica.logEndOffset;
     if (end < this.log.highWatermark || this.leaderEpochStartOffset < 0 || end < this.leaderEpochStartOffset) return;
     if (!changes.isEligible(replica.brokerId)) return;
-    this.proposeIsr(this.isrState.expand(replica.brokerId));
+    this.proposeIsr(this.isrState.expand(replica.brokerId), [this.memberChange("expand", replica.brokerId)]);
   }
 
-  /** Enters the pending state and sends it; a refused submission returns to the committed state. */
-  private proposeIsr(pending: IsrState): void {
+  /**
+   * Enters the pending state and sends it with the reasons for it (reported once the
+   * controller commits it); a refused submission returns to the committed state.
+   */
+  private proposeIsr(pending: IsrState, why: IsrMemberChange[]): void {
     const changes = this.isrChanges!;
     this.isrState = pending;
     const proposal: IsrProposal = {
@@ -471,6 +501,7 @@ export class Partition {
       // Followers' broker epochs are not known here yet (Fetch's ReplicaState): -1 skips the check.
       newIsr: pending.proposedIsr.map((brokerId) => ({ brokerId, brokerEpoch: brokerId === this.localId ? changes.localBrokerEpoch() : -1n })),
       leaderRecoveryState: pending.leaderRecoveryState,
+      why,
     };
     const accepted = changes.submitter.submit(
       proposal,

@@ -98,6 +98,8 @@ export class Broker implements BrokerServices {
       send: (cmd) => metadataLayer.commands.alterPartition(cmd),
       timer: clock,
       onError: (message) => log.warn(message),
+      // The leader reports its committed ISR shrinks and expansions, with why.
+      stateChanges: publish,
     });
     const replicaManager: ReplicaManager = new ReplicaManager({
       localId: config.nodeId,
