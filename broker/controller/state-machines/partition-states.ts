@@ -20,6 +20,20 @@ function detailsOf(p: PartitionRegistration): Record<string, unknown> {
 }
 
 /**
+ * How `now.leader` was chosen: clean when it was in the ISR the partition had before (or the
+ * partition is new), unclean otherwise (unclean.leader.election.enable: the controller took a
+ * live replica outside the ISR, which makes it the whole ISR and RECOVERING).
+ */
+function election(before: PartitionRegistration | undefined, now: PartitionRegistration, previousLeader: number): { cause: string; details: Record<string, unknown> } {
+  const unclean = before !== undefined && !before.isr.includes(now.leader);
+  const isrBefore = `[${(before?.isr ?? now.isr).join(", ")}]`;
+  const cause = unclean
+    ? `unclean election: broker ${now.leader} was not in the ISR ${isrBefore} (unclean.leader.election.enable), records only the ISR had are lost`
+    : `clean election from the ISR ${isrBefore}`;
+  return { cause, details: { election: unclean ? "unclean" : "clean", previousLeader, leaderRecoveryState: now.leaderRecoveryState } };
+}
+
+/**
  * The partition state machine, driven by committed metadata: a new partition is
  * NewPartition, then OnlinePartition once it has a leader (OfflinePartition without one);
  * leader changes are Online -> Online; a deleted topic's partitions go Offline, then cease
@@ -27,6 +41,8 @@ function detailsOf(p: PartitionRegistration): Record<string, unknown> {
  */
 export class PartitionStates {
   private readonly sm: StateMachine<PartitionState>;
+  /** Each partition's last leader (-1: none known), so an election names it even after an offline spell. */
+  private readonly lastLeader = new Map<string, number>();
 
   constructor(sink: StateChangeSink, epoch: () => number) {
     this.sm = new StateMachine<PartitionState>("partition", "NonExistentPartition", VALID_PREVIOUS, sink, epoch);
@@ -38,7 +54,10 @@ export class PartitionStates {
 
   seed(image: MetadataImage): void {
     for (const t of image.topicsByName.values()) {
-      for (const [i, p] of t.partitions) this.sm.seed(subjectOf(t.name, i), p.leader >= 0 ? "OnlinePartition" : "OfflinePartition");
+      for (const [i, p] of t.partitions) {
+        this.sm.seed(subjectOf(t.name, i), p.leader >= 0 ? "OnlinePartition" : "OfflinePartition");
+        if (p.leader >= 0) this.lastLeader.set(subjectOf(t.name, i), p.leader);
+      }
     }
   }
 
@@ -56,18 +75,26 @@ export class PartitionStates {
       this.sm.transition(subject, "NewPartition", topicExisted ? "partition added" : "topic created", details);
     }
     const state = this.sm.state(subject);
+    const previousLeader = this.lastLeader.get(subject) ?? -1;
+    if (now.leader >= 0) this.lastLeader.set(subject, now.leader);
     if (now.leader < 0) {
-      if (state !== "OfflinePartition") this.sm.transition(subject, "OfflinePartition", "no leader: no live replica in the ISR", details);
+      if (state !== "OfflinePartition") {
+        const cause = `no leader can be chosen: no live replica in the ISR [${now.isr.join(", ")}]`;
+        this.sm.transition(subject, "OfflinePartition", cause, { ...details, previousLeader });
+      }
     } else if (state !== "OnlinePartition") {
-      this.sm.transition(subject, "OnlinePartition", `leader elected: broker ${now.leader}`, details);
+      const e = election(state === "NewPartition" ? undefined : before, now, previousLeader);
+      this.sm.transition(subject, "OnlinePartition", `leader elected: broker ${now.leader}, ${e.cause}`, { ...details, ...e.details });
     } else if (before && (before.leader !== now.leader || before.leaderEpoch !== now.leaderEpoch)) {
-      this.sm.transition(subject, "OnlinePartition", `leader changed from broker ${before.leader} to ${now.leader}`, details);
+      const e = election(before, now, previousLeader);
+      this.sm.transition(subject, "OnlinePartition", `leader changed from broker ${before.leader} to ${now.leader}, ${e.cause}`, { ...details, ...e.details });
     }
   }
 
   private deleteTopic(topic: TopicImage): void {
     for (const [i, p] of topic.partitions) {
       const subject = subjectOf(topic.name, i);
+      this.lastLeader.delete(subject);
       if (this.sm.state(subject) !== "OfflinePartition") this.sm.transition(subject, "OfflinePartition", "topic deletion started", detailsOf(p));
       this.sm.transition(subject, "NonExistentPartition", "topic deleted", { topicId: topic.id });
     }

@@ -1,6 +1,6 @@
 import type { StateChangeSink } from "../../events/state-change.ts";
 import type { MetadataDelta } from "../metadata-delta.ts";
-import type { MetadataImage, TopicImage } from "../metadata-image.ts";
+import type { MetadataImage, PartitionRegistration, TopicImage } from "../metadata-image.ts";
 import { StateMachine } from "./state-machine.ts";
 
 /** Kafka's ReplicaState names and ReplicaStateMachine's legal transitions. */
@@ -26,10 +26,18 @@ const VALID_PREVIOUS: Record<ReplicaState, readonly ReplicaState[]> = {
 const subjectOf = (topic: string, partition: number, broker: number) => `${topic}-${partition}@${broker}`;
 
 /**
- * The replica state machine over committed metadata: a replica is Online while its broker
- * is active and Offline while it is fenced or gone; a replica leaving its partition (topic
- * deletion, reassignment) walks Kafka's deletion states to NonExistentReplica.
+ * The replica state machine over committed metadata: a new replica is Online once its broker
+ * is active; any replica goes Offline when its broker is fenced or gone, and back Online once
+ * its broker is active and the replica is in the ISR again (it caught up with its leader, or
+ * was the last in-sync copy); a replica leaving its partition (topic deletion, reassignment)
+ * walks Kafka's deletion states to NonExistentReplica.
  */
+function backOnlineCause(broker: number, now: PartitionRegistration, isrBefore: readonly number[] | undefined): string {
+  if (isrBefore === undefined || isrBefore.includes(broker)) return `broker ${broker} is active again and the replica is in the ISR`;
+  // Outside the ISR until now: the leader added it (caught up), or an unclean election made it leader.
+  return now.leader === broker ? `replica ${broker} was elected leader from outside the ISR` : `replica ${broker} rejoined the ISR after catching up`;
+}
+
 export class ReplicaStates {
   private readonly sm: StateMachine<ReplicaState>;
 
@@ -53,8 +61,9 @@ export class ReplicaStates {
     for (const gone of delta.deletedTopics.values()) this.deleteTopic(gone);
     for (const { topic, before } of delta.topicChanges(image)) {
       for (const [i, p] of topic.partitions) {
-        for (const b of p.replicas) this.follow(topic.name, i, b, image, "replica assigned");
-        for (const b of before?.partitions.get(i)?.replicas ?? []) {
+        const previous = before?.partitions.get(i);
+        for (const b of p.replicas) this.follow(topic.name, i, b, image, p, previous?.isr, "replica assigned");
+        for (const b of previous?.replicas ?? []) {
           if (!p.replicas.includes(b)) this.remove(topic.name, i, b, "replica reassigned away");
         }
       }
@@ -62,18 +71,33 @@ export class ReplicaStates {
     if (delta.changedBrokers.size === 0) return;
     for (const t of image.topicsByName.values()) {
       for (const [i, p] of t.partitions) {
-        for (const b of p.replicas) if (delta.changedBrokers.has(b)) this.follow(t.name, i, b, image, "broker state changed");
+        for (const b of p.replicas) if (delta.changedBrokers.has(b)) this.follow(t.name, i, b, image, p, undefined, "broker state changed");
       }
     }
   }
 
-  /** Brings a replica to Online or Offline according to its broker. */
-  private follow(topic: string, partition: number, broker: number, image: MetadataImage, cause: string): void {
+  /**
+   * Brings a replica Offline when its broker is not active, and Online when it is (an Offline
+   * one only once it is in the partition's ISR; `isrBefore` tells a rejoin from a last copy kept).
+   */
+  private follow(
+    topic: string,
+    partition: number,
+    broker: number,
+    image: MetadataImage,
+    partitionNow: PartitionRegistration,
+    isrBefore: readonly number[] | undefined,
+    cause: string,
+  ): void {
     const subject = subjectOf(topic, partition, broker);
     if (this.sm.state(subject) === "NonExistentReplica") this.sm.transition(subject, "NewReplica", cause, { broker });
-    const target: ReplicaState = image.isActiveBroker(broker) ? "OnlineReplica" : "OfflineReplica";
-    if (this.sm.state(subject) !== target) {
-      this.sm.transition(subject, target, target === "OnlineReplica" ? `broker ${broker} is active` : `broker ${broker} is fenced or shutting down`, { broker });
+    const state = this.sm.state(subject);
+    if (!image.isActiveBroker(broker)) {
+      if (state !== "OfflineReplica") this.sm.transition(subject, "OfflineReplica", `broker ${broker} is fenced or shutting down`, { broker });
+    } else if (state === "NewReplica") {
+      this.sm.transition(subject, "OnlineReplica", `broker ${broker} is active`, { broker });
+    } else if (state === "OfflineReplica" && partitionNow.isr.includes(broker)) {
+      this.sm.transition(subject, "OnlineReplica", backOnlineCause(broker, partitionNow, isrBefore), { broker, leader: partitionNow.leader, isr: [...partitionNow.isr] });
     }
   }
 
