@@ -5,7 +5,11 @@ import { createTopicAction, type FormState } from "../app/actions.ts";
 import { Field } from "./field.tsx";
 import { ErrorPanel, button, input } from "./ui.tsx";
 
-export function CreateTopicForm() {
+/**
+ * The cluster's default replication factor (a broker's default.replication.factor, null when
+ * it could not be read) and how many brokers are alive, shown at the replication factor.
+ */
+export function CreateTopicForm({ defaultReplicationFactor, liveBrokers }: { defaultReplicationFactor: number | null; liveBrokers: number | null }) {
   const [state, action, pending] = useActionState<FormState<{ name: string }>, FormData>(createTopicAction, null);
   const [values, setValues] = useState({ name: "", partitions: "", replicationFactor: "", retentionMs: "", cleanupPolicy: "", configs: "" });
   const set = (k: keyof typeof values) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [k]: e.target.value }));
@@ -22,8 +26,17 @@ export function CreateTopicForm() {
         <Field name="partitions" label="Partitions" error={err("partitions")} hint="Empty: the broker's num.partitions.">
           <input id="partitions" name="partitions" inputMode="numeric" value={values.partitions} onChange={set("partitions")} className={input} {...aria("partitions")} />
         </Field>
-        <Field name="replicationFactor" label="Replication factor" error={err("replicationFactor")} hint="Empty: default.replication.factor.">
-          <input id="replicationFactor" name="replicationFactor" inputMode="numeric" value={values.replicationFactor} onChange={set("replicationFactor")} className={input} {...aria("replicationFactor")} />
+        <Field name="replicationFactor" label="Replication factor" error={err("replicationFactor")} hint={replicationHint(defaultReplicationFactor, liveBrokers)}>
+          <input
+            id="replicationFactor"
+            name="replicationFactor"
+            inputMode="numeric"
+            placeholder={defaultReplicationFactor !== null ? String(defaultReplicationFactor) : "default"}
+            value={values.replicationFactor}
+            onChange={set("replicationFactor")}
+            className={input}
+            {...aria("replicationFactor")}
+          />
         </Field>
       </div>
       <div className="grid grid-cols-2 gap-4">
@@ -48,4 +61,9 @@ export function CreateTopicForm() {
       </button>
     </form>
   );
+}
+
+function replicationHint(defaultFactor: number | null, liveBrokers: number | null): string {
+  const dflt = `Empty: the cluster's default.replication.factor${defaultFactor !== null ? ` (${defaultFactor})` : ""}.`;
+  return liveBrokers === null ? dflt : `${dflt} At most ${liveBrokers}: one replica per live broker.`;
 }

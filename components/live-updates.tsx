@@ -1,6 +1,6 @@
 "use client";
 
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { ObservedEvent } from "../server/kafka/events.ts";
 import type { ClusterSummary } from "../server/kafka/summary.ts";
@@ -8,6 +8,12 @@ import type { ClusterSummary } from "../server/kafka/summary.ts";
 export const EVENTS_KEY = ["state-changes"] as const;
 export const SUMMARY_KEY = ["cluster-summary"] as const;
 const KEEP = 200;
+
+/** The latest cluster summary: the server-rendered one until the SSE stream brings a newer one. */
+export function useLiveSummary(initial: ClusterSummary): ClusterSummary {
+  const { data } = useQuery({ queryKey: SUMMARY_KEY, queryFn: () => initial, initialData: initial });
+  return data ?? initial;
+}
 
 /**
  * The page's one Server-Sent Events stream: state changes are appended to the query cache

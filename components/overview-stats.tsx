@@ -1,24 +1,22 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import type { ClusterSummary } from "../server/kafka/summary.ts";
-import { SUMMARY_KEY } from "./live-updates.tsx";
+import { useLiveSummary } from "./live-updates.tsx";
+import { PartitionHealthStats } from "./partition-health.tsx";
 import { Stat } from "./ui.tsx";
 
 /** The overview numbers: server-rendered first, then replaced by each `summary` SSE event. */
 export function OverviewStats({ initial }: { initial: ClusterSummary }) {
-  const { data } = useQuery({ queryKey: SUMMARY_KEY, queryFn: () => initial, initialData: initial });
-  const s = data ?? initial;
+  const s = useLiveSummary(initial);
   return (
     <div className="space-y-4">
-      <div className="grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-7">
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-8">
         <Stat label="Brokers" value={s.brokers.length} testId="stat-brokers" />
         <Stat label="Offline brokers" value={s.offlineBrokers.length} tone={s.offlineBrokers.length > 0 ? "bad" : "good"} testId="stat-offline-brokers" />
         <Stat label="Controller" value={s.controllerId >= 0 ? s.controllerId : "none"} tone={s.controllerId >= 0 ? "default" : "bad"} testId="stat-controller" />
         <Stat label="Topics" value={s.topics} testId="stat-topics" />
         <Stat label="Partitions" value={s.partitions} testId="stat-partitions" />
-        <Stat label="Under-replicated" value={s.underReplicated} tone={s.underReplicated > 0 ? "warn" : "good"} testId="stat-under-replicated" />
-        <Stat label="Offline partitions" value={s.offline} tone={s.offline > 0 ? "bad" : "good"} testId="stat-offline" />
+        <PartitionHealthStats summary={s} />
       </div>
       <div className="rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm shadow-sm">
         <dl className="grid grid-cols-1 gap-x-6 gap-y-1 md:grid-cols-[max-content_1fr]">

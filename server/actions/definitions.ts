@@ -26,7 +26,8 @@ const optionalInt = (label: string, min: number, max: number) =>
 export const createTopicInput = z.object({
   name: z.string().trim().min(1, "Enter a topic name"),
   partitions: optionalInt("Partitions", -2147483648, 2147483647),
-  replicationFactor: optionalInt("Replication factor", -32768, 32767),
+  // Kafka takes -1 for "the default", which the form writes as an empty field; 0 or less is never a factor.
+  replicationFactor: optionalInt("Replication factor", 1, 32767),
   retentionMs: z.string().trim().default(""),
   cleanupPolicy: z.string().trim().default(""),
   /** More topic configs, one `name=value` per line. */

@@ -4,6 +4,8 @@ import { defaultFetchRequestFetchPartition, defaultFetchRequestFetchTopic } from
 import { decodeRecordBatch, iterateBatches, recordOffset, recordTimestamp } from "../../broker/protocol/records/record-batch.ts";
 import { ErrorCode } from "../../broker/protocol/errors.ts";
 import { ClusterError, createTopicErrorField, fromKafkaJs, kafkaErrorName } from "./errors.ts";
+import { topicsNeedingMinIsr, withMinIsr } from "./partition-health.ts";
+import { replicaKey } from "./replica-status.ts";
 import { buildSnapshot, type ClusterSnapshot, type PartitionInfo, type TopicInfo } from "./snapshot.ts";
 import { WireConnection } from "../../broker/network/kafka-connection.ts";
 
@@ -189,7 +191,10 @@ export class ClusterConnection {
       const [m, quorumLeader] = await Promise.all([c.request(ApiKey.Metadata, v, { topics: null, allowAutoTopicCreation: false }), metadataQuorumLeader(c)]);
       // A KRaft broker answers Metadata with a random live broker as the "controller" (clients
       // only need a broker that forwards admin requests); the quorum's leader is the real one.
-      return buildSnapshot(quorumLeader === null ? m : { ...m, controllerId: quorumLeader });
+      const built = buildSnapshot(quorumLeader === null ? m : { ...m, controllerId: quorumLeader });
+      const needed = topicsNeedingMinIsr(built);
+      if (needed.length === 0) return built;
+      return withMinIsr(built, await topicMinIsr(c, needed).catch(() => null));
     });
     if (generation !== this.generation) return s;
     this.cached = s;
@@ -356,6 +361,52 @@ export class ClusterConnection {
       }),
     );
     return out;
+  }
+
+  /**
+   * Log end offsets of replicas, leaders' and followers' alike: ListOffsets (latest) with
+   * Kafka's debugging replica id (-2), which a broker answers for any replica it hosts, sent
+   * to each replica's broker (one request per broker). Keys are `replicaKey`s; replicas on
+   * brokers that are not live or do not answer are left out (their lag is unknown).
+   */
+  async replicaLogEndOffsets(replicas: readonly { topic: string; partition: number; broker: number }[]): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    const snap = await this.snapshot();
+    const live = new Set(snap.brokers.map((b) => b.nodeId));
+    const byBroker = new Map<number, Map<string, Set<number>>>();
+    for (const { topic, partition, broker } of replicas) {
+      if (!live.has(broker)) continue;
+      const topics = byBroker.get(broker) ?? new Map<string, Set<number>>();
+      topics.set(topic, (topics.get(topic) ?? new Set()).add(partition));
+      byBroker.set(broker, topics);
+    }
+    await Promise.all(
+      [...byBroker].map(async ([broker, topics]) => {
+        try {
+          const c = await this.wireTo(broker);
+          const v = c.version(ApiKey.ListOffsets, 1, 9);
+          const r = await c.request(ApiKey.ListOffsets, v, {
+            replicaId: DEBUGGING_REPLICA_ID,
+            isolationLevel: 0,
+            topics: [...topics].map(([name, ps]) => ({ name, partitions: [...ps].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) })),
+          });
+          for (const t of r.topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE && p.offset >= 0n) out.set(replicaKey(t.name, p.partitionIndex, broker), p.offset);
+        } catch {
+          // That broker's replicas stay unknown; the others are still shown.
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** The cluster's default.replication.factor, as a broker reports it (DescribeConfigs of the BROKER resource). */
+  async defaultReplicationFactor(): Promise<number | null> {
+    const snap = await this.snapshot();
+    const broker = snap.brokers[0];
+    if (!broker) return null;
+    const entry = (await this.brokerConfigs(broker.nodeId)).find((e) => e.name === "default.replication.factor");
+    const n = Number(entry?.value);
+    return Number.isInteger(n) && n > 0 ? n : null;
   }
 
   async offsetsForTimestamp(topic: string, timestamp: number): Promise<Map<number, string>> {
@@ -551,11 +602,24 @@ export class ClusterConnection {
       if (!res) throw new ClusterError("UNKNOWN_SERVER_ERROR", "CreateTopics returned no result");
       if (res.errorCode !== ErrorCode.NONE) {
         const code = kafkaErrorName(res.errorCode);
-        const message = res.errorMessage || code;
+        let message = res.errorMessage || code;
+        if (res.errorCode === ErrorCode.INVALID_REPLICATION_FACTOR) message = await this.explainReplicationFactor(t.replicationFactor, message);
         throw new ClusterError(code, message, createTopicErrorField(res.errorCode, message));
       }
     });
     this.invalidate();
+  }
+
+  /**
+   * Kafka's INVALID_REPLICATION_FACTOR in words when the factor exceeds the live brokers
+   * ("3 replicas were asked for but only 2 brokers are alive"), with Kafka's own message after.
+   */
+  private async explainReplicationFactor(asked: number, kafkaMessage: string): Promise<string> {
+    const [snap, factor] = await Promise.all([this.snapshot(0).catch(() => null), asked > 0 ? asked : this.defaultReplicationFactor().catch(() => null)]);
+    if (!snap || factor === null || factor <= snap.brokers.length) return kafkaMessage;
+    const alive = snap.brokers.length;
+    const asking = asked > 0 ? `${factor} replicas were asked for` : `The cluster's default.replication.factor asks for ${factor} replicas`;
+    return `${asking} but only ${alive} ${alive === 1 ? "broker is" : "brokers are"} alive: a partition's replicas must be on different brokers. (Kafka: ${kafkaMessage})`;
   }
 
   async deleteTopic(name: string): Promise<void> {
@@ -615,6 +679,25 @@ async function metadataQuorumLeader(c: WireConnection): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/** Kafka's ListOffsetsRequest.DEBUGGING_REPLICA_ID: read any replica, not only the leader, up to its log end. */
+const DEBUGGING_REPLICA_ID = -2;
+
+/** Each topic's min.insync.replicas (DescribeConfigs of the TOPIC resources, that one key). */
+async function topicMinIsr(c: WireConnection, topics: readonly string[]): Promise<Map<string, number>> {
+  const v = c.version(ApiKey.DescribeConfigs, 1, 4);
+  const r = await c.request(ApiKey.DescribeConfigs, v, {
+    resources: topics.map((resourceName) => ({ resourceType: TOPIC_RESOURCE, resourceName, configurationKeys: ["min.insync.replicas"] })),
+    includeSynonyms: false,
+    includeDocumentation: false,
+  });
+  const out = new Map<string, number>();
+  for (const res of r.results) {
+    const n = Number(res.configs.find((e) => e.name === "min.insync.replicas")?.value);
+    if (res.errorCode === ErrorCode.NONE && Number.isInteger(n)) out.set(res.resourceName, n);
+  }
+  return out;
 }
 
 /** One IncrementalAlterConfigs SET (value) or DELETE (null) of one config of one resource. */

@@ -29,6 +29,13 @@ export interface TopicInfo {
   underReplicated: number;
   /** Partitions without a leader. */
   offline: number;
+  /**
+   * The topic's effective min.insync.replicas, read (DescribeConfigs) only for topics with an
+   * under-replicated partition, since a full ISR is never below it; null when not read.
+   */
+  minIsr: number | null;
+  /** Partitions with a leader whose ISR is below min(min.insync.replicas, replicas), as Kafka's UnderMinIsr counts them. */
+  underMinIsr: number;
 }
 
 /** One Metadata answer, indexed for the pages: topics sorted by name, and totals. */
@@ -45,7 +52,8 @@ export interface ClusterSnapshot {
   offlineBrokers: number[];
   topics: TopicInfo[];
   byName: Map<string, TopicInfo>;
-  totals: { topics: number; partitions: number; underReplicated: number; offline: number };
+  /** underMinIsr is null when the under-replicated topics' min.insync.replicas could not be read. */
+  totals: { topics: number; partitions: number; underReplicated: number; underMinIsr: number | null; offline: number };
 }
 
 export function buildSnapshot(m: MetadataResponse, takenAt = Date.now()): ClusterSnapshot {
@@ -80,6 +88,8 @@ export function buildSnapshot(m: MetadataResponse, takenAt = Date.now()): Cluste
       replicationFactor: parts.reduce((n, p) => Math.max(n, p.replicas.length), 0),
       underReplicated: ur,
       offline: off,
+      minIsr: null,
+      underMinIsr: 0,
     });
   }
   topics.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -94,7 +104,7 @@ export function buildSnapshot(m: MetadataResponse, takenAt = Date.now()): Cluste
     offlineBrokers: [...offlineBrokers].sort((a, b) => a - b),
     topics,
     byName: new Map(topics.map((t) => [t.name, t])),
-    totals: { topics: topics.length, partitions, underReplicated, offline },
+    totals: { topics: topics.length, partitions, underReplicated, underMinIsr: underReplicated === 0 ? 0 : null, offline },
   };
 }
 

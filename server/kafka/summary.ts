@@ -13,6 +13,8 @@ export interface ClusterSummary {
   internalTopics: number;
   partitions: number;
   underReplicated: number;
+  /** Null when min.insync.replicas of the under-replicated topics could not be read. */
+  underMinIsr: number | null;
   offline: number;
   takenAt: number;
   mode: WatchMode;
@@ -29,6 +31,7 @@ export function summarize(clusterName: string, s: ClusterSnapshot, mode: WatchMo
     internalTopics: s.topics.filter((t) => t.internal).length,
     partitions: s.totals.partitions,
     underReplicated: s.totals.underReplicated,
+    underMinIsr: s.totals.underMinIsr,
     offline: s.totals.offline,
     takenAt: s.takenAt,
     mode,

@@ -10,6 +10,9 @@ import { diffSnapshots, type ClusterSnapshot } from "./snapshot.ts";
 
 export const STATE_CHANGES_TOPIC = "__state_changes";
 
+/** How long after a burst of state changes the metadata is read again for the summary. */
+const REFRESH_DELAY_MS = 300;
+
 /** Where observed events are kept beyond the ring (the console's StateChange table). */
 export interface EventSink {
   insert(clusterId: string, events: readonly Omit<ObservedEvent, "seq">[]): Promise<void>;
@@ -45,6 +48,7 @@ export class ClusterWatcher {
   mode: WatchMode = "starting";
   lastError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private previous: ClusterSnapshot | null = null;
   private previousGroups: Map<string, ObservedGroup> | null = null;
@@ -86,6 +90,8 @@ export class ClusterWatcher {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
     await this.followerDone;
   }
 
@@ -213,6 +219,7 @@ export class ClusterWatcher {
         if (events.length > 0) {
           this.emit(clusterId, events);
           this.conn.invalidate();
+          this.refreshSoon();
         }
         failures = 0;
       } catch (err) {
@@ -223,6 +230,19 @@ export class ClusterWatcher {
         await sleep(Math.min(5000, 250 * 2 ** Math.min(failures, 5)));
       }
     }
+  }
+
+  /**
+   * Takes a fresh snapshot shortly after a burst of state changes, so the summary the SSE
+   * streams forward (under-replicated, offline counts) follows the cluster without a page
+   * asking; the delay lets the brokers apply the metadata the events describe.
+   */
+  private refreshSoon(): void {
+    if (this.refreshTimer || this.stopped) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      if (!this.stopped) this.conn.snapshot(0).catch(() => {});
+    }, REFRESH_DELAY_MS);
   }
 
   /** After the stored history, or the last `backfill` records when nothing is stored. */

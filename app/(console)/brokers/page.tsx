@@ -1,6 +1,9 @@
 import Link from "next/link";
+import { RefreshOnChange } from "../../../components/refresh-on-change.tsx";
+import { LivePartitionHealth } from "../../../components/partition-health.tsx";
 import { Badge, ErrorPanel, PageTitle, formatBytes, td, th } from "../../../components/ui.tsx";
 import { requireUser } from "../../../server/auth/session.ts";
+import { summarize } from "../../../server/kafka/summary.ts";
 import { loadSnapshot } from "../../../server/queries/cluster.ts";
 import { getRuntime } from "../../../server/runtime.ts";
 
@@ -21,16 +24,20 @@ export default async function BrokersPage() {
   const s = snap.value;
   const leaders = new Map<number, number>();
   const replicas = new Map<number, number>();
+  const outOfSync = new Map<number, number>();
   for (const t of s.topics) {
     for (const p of t.partitions) {
       if (p.leader >= 0) leaders.set(p.leader, (leaders.get(p.leader) ?? 0) + 1);
       for (const r of p.replicas) replicas.set(r, (replicas.get(r) ?? 0) + 1);
+      for (const r of p.replicas) if (!p.isr.includes(r)) outOfSync.set(r, (outOfSync.get(r) ?? 0) + 1);
     }
   }
   const dirs = await Promise.all(s.brokers.map((b) => rt.cluster.logDirs(b.nodeId).then((d) => ({ ok: true as const, d }), (e: unknown) => ({ ok: false as const, e: e instanceof Error ? e.message : String(e) }))));
   return (
     <>
       <PageTitle>Brokers</PageTitle>
+      <RefreshOnChange filter={{ machine: "broker" }} onHealthChange />
+      <LivePartitionHealth initial={summarize(rt.config.clusterName, s, rt.watcher.mode)} />
       <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
         <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="brokers-table">
           <thead className="bg-slate-50">
@@ -40,6 +47,7 @@ export default async function BrokersPage() {
               <th className={th}>Rack</th>
               <th className={th}>Leader of</th>
               <th className={th}>Replicas</th>
+              <th className={th}>Out of ISR</th>
               <th className={th}>Log dirs</th>
             </tr>
           </thead>
@@ -59,6 +67,9 @@ export default async function BrokersPage() {
                   <td className={td}>{b.rack ?? "–"}</td>
                   <td className={`${td} tabular-nums`}>{leaders.get(b.nodeId) ?? 0}</td>
                   <td className={`${td} tabular-nums`}>{replicas.get(b.nodeId) ?? 0}</td>
+                  <td className={`${td} tabular-nums`} data-testid="broker-out-of-sync">
+                    <OutOfSync broker={b.nodeId} count={outOfSync.get(b.nodeId) ?? 0} />
+                  </td>
                   <td className={td}>
                     {d.ok
                       ? d.d.map((x) => (
@@ -82,6 +93,9 @@ export default async function BrokersPage() {
                 </td>
                 <td className={`${td} tabular-nums`}>{leaders.get(id) ?? 0}</td>
                 <td className={`${td} tabular-nums`}>{replicas.get(id) ?? 0}</td>
+                <td className={`${td} tabular-nums`} data-testid="broker-out-of-sync">
+                  <OutOfSync broker={id} count={outOfSync.get(id) ?? 0} />
+                </td>
                 <td className={td}>–</td>
               </tr>
             ))}
@@ -89,5 +103,16 @@ export default async function BrokersPage() {
         </table>
       </div>
     </>
+  );
+}
+
+/** A broker's replicas out of their ISR, linking to those under-replicated partitions. */
+function OutOfSync({ broker, count }: { broker: number; count: number }) {
+  return count === 0 ? (
+    "0"
+  ) : (
+    <Link href={`/partitions?status=under-replicated&broker=${broker}`} className="hover:underline">
+      <Badge tone="warn">{count}</Badge>
+    </Link>
   );
 }

@@ -6,6 +6,9 @@ import type { ApiHandler } from "../request-dispatcher.ts";
 /** ListOffsets timestamp sentinels (Kafka's ListOffsetsRequest). */
 const LATEST = -1;
 const EARLIEST = -2;
+/** Kafka's ListOffsetsRequest replica ids: a client, and an admin reading any replica (followers too). */
+const CONSUMER_REPLICA_ID = -1;
+const DEBUGGING_REPLICA_ID = -2;
 
 /** ListOffsets: earliest, latest (HW, or LSO for read_committed), by timestamp, max timestamp. */
 export function listOffsetsHandler(services: BrokerServices): ApiHandler<2> {
@@ -15,13 +18,17 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler<2> {
       name: t.name,
       partitions: t.partitions.map((p) => {
         try {
-          const part = services.replicaManager.leaderPartition(t.name, p.partitionIndex);
+          // The debugging id reads this node's replica whether it leads or follows (Kafka's
+          // fetchOnlyFromLeader = false); everyone else must ask the leader.
+          const part = req.replicaId === DEBUGGING_REPLICA_ID
+            ? services.replicaManager.partitionOrError(t.name, p.partitionIndex)
+            : services.replicaManager.leaderPartition(t.name, p.partitionIndex);
           part.checkLeaderEpoch(p.currentLeaderEpoch);
           const ts = Number(p.timestamp);
           // Consumers see offsets only up to the high watermark (the LSO equals it without
-          // transactions); a replica (replicaId >= 0, a follower's fetcher) sees the whole log,
-          // as Kafka answers it without an isolation level.
-          const upTo = req.replicaId >= 0 ? part.log.logEndOffset : part.highWatermark;
+          // transactions); any other replica id (a follower's fetcher, an admin debugging) sees
+          // the whole log, as Kafka answers it without an isolation level.
+          const upTo = req.replicaId === CONSUMER_REPLICA_ID ? part.highWatermark : part.log.logEndOffset;
           const found = ts === LATEST
             ? { offset: upTo, timestamp: -1, leaderEpoch: part.leaderEpoch }
             : part.log.fetchOffsetByTimestamp(ts);

@@ -3,12 +3,15 @@ import { notFound } from "next/navigation";
 import { alterBrokerConfigAction } from "../../../actions.ts";
 import { ConfigForm } from "../../../../components/config-form.tsx";
 import { Pager } from "../../../../components/pager.tsx";
+import { RefreshOnChange } from "../../../../components/refresh-on-change.tsx";
+import { ReplicaBadge } from "../../../../components/replica-list.tsx";
 import { Badge, Card, ErrorPanel, PageTitle, Stat, buttonSecondary, formatBytes, input, td, th } from "../../../../components/ui.tsx";
 import { allows } from "../../../../server/auth/roles.ts";
 import { requireUser } from "../../../../server/auth/session.ts";
 import { brokerPartitions, pageBrokerPartitions } from "../../../../server/kafka/brokers.ts";
 import type { BrokerConfigEntry, LogDirDetail } from "../../../../server/kafka/cluster.ts";
 import { loadSnapshot } from "../../../../server/queries/cluster.ts";
+import { replicaStatus } from "../../../../server/queries/replicas.ts";
 import { getRuntime } from "../../../../server/runtime.ts";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
@@ -53,6 +56,7 @@ export default async function BrokerPage({ params, searchParams }: { params: Pro
   const all = brokerPartitions(s, nodeId);
   const role = sp.role === "leader" || sp.role === "follower" ? sp.role : "all";
   const page = pageBrokerPartitions(all.rows, { role, query: sp.q ?? "", page: Number(sp.page) || 1, pageSize: 50 });
+  const replicas = await replicaStatus(rt, s, page.rows, { broker: nodeId });
   const showAll = sp.configs === "all";
   const shownConfigs = showAll ? configs : configs.filter((c) => c.source !== "default");
   const editable = configs.filter((c) => !c.readOnly).map((c) => ({ name: c.name, value: c.isSensitive ? "(sensitive)" : c.value, source: c.source }));
@@ -79,6 +83,7 @@ export default async function BrokerPage({ params, searchParams }: { params: Pro
       >
         Broker <span className="font-mono">{nodeId}</span> {nodeId === s.controllerId ? <Badge tone="info">controller</Badge> : null}
       </PageTitle>
+      <RefreshOnChange filter={{ broker: nodeId }} onHealthChange />
       <dl className="mb-6 grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-[max-content_1fr_max-content_1fr]">
         <dt className="text-slate-500">Address</dt>
         <dd className="font-mono">
@@ -211,7 +216,12 @@ export default async function BrokerPage({ params, searchParams }: { params: Pro
                       <td className={`${td} font-mono`}>{p.leader >= 0 ? p.leader : <Badge tone="bad">none</Badge>}</td>
                       <td className={`${td} font-mono`}>[{p.replicas.join(", ")}]</td>
                       <td className={`${td} font-mono`}>[{p.isr.join(", ")}]</td>
-                      <td className={td}>{p.offline ? <Badge tone="bad">offline</Badge> : p.inIsr ? <Badge tone="good">in sync</Badge> : <Badge tone="warn">out of sync</Badge>}</td>
+                      <td className={td} data-testid="this-replica">
+                        {(() => {
+                          const r = replicas.get(key)?.find((x) => x.broker === nodeId);
+                          return r ? <ReplicaBadge r={r} showBroker={false} /> : "–";
+                        })()}
+                      </td>
                       <td className={`${td} tabular-nums`} data-testid="partition-size">
                         {size ? formatBytes(size.sizeBytes) : "–"}
                         {size && size.offsetLag > 0 ? <span className="text-xs text-amber-700"> (lag {size.offsetLag})</span> : null}

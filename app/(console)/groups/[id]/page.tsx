@@ -61,7 +61,7 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
         <dt className="text-slate-500">Total lag</dt>
         <dd data-testid="total-lag">{totalLag}</dd>
       </dl>
-      <RefreshOnChange machine="group" subject={groupId} />
+      <RefreshOnChange filter={{ group: groupId }} />
       <Card title="State">
         <GroupStateDiagram groupId={groupId} state={group.state} renderedAt={renderedAt} initial={events} />
       </Card>

@@ -4,9 +4,12 @@ import { alterTopicConfigAction } from "../../../actions.ts";
 import { ConfigForm } from "../../../../components/config-form.tsx";
 import { DeleteTopicForm } from "../../../../components/delete-topic-form.tsx";
 import { EventFeed } from "../../../../components/event-feed.tsx";
+import { RefreshOnChange } from "../../../../components/refresh-on-change.tsx";
+import { ReplicaList } from "../../../../components/replica-list.tsx";
 import { Badge, Card, ErrorPanel, PageTitle, buttonSecondary, formatBytes, stateTone, td, th } from "../../../../components/ui.tsx";
 import { allows } from "../../../../server/auth/roles.ts";
 import { requireUser } from "../../../../server/auth/session.ts";
+import { replicaStatus } from "../../../../server/queries/replicas.ts";
 import { storedHistory } from "../../../../server/queries/state-changes.ts";
 import { getRuntime } from "../../../../server/runtime.ts";
 
@@ -35,6 +38,8 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
   const showAll = sp.configs === "all";
   const shownConfigs = showAll ? configs : configs.filter((c) => !c.isDefault);
   const events = rt.hub.recent(200).reverse();
+  const snap = await rt.cluster.snapshot();
+  const replicas = await replicaStatus(rt, snap, partitions.map((p) => ({ topic: name, partition: p.partition })), { topic: name });
   const consumers = await rt.groups.consumersOf(name).then(
     (rows) => ({ ok: true as const, rows }),
     (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
@@ -63,10 +68,15 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
         <dt className="text-slate-500">Replication factor</dt>
         <dd>{topic.replicationFactor}</dd>
         <dt className="text-slate-500">Under-replicated / offline</dt>
-        <dd>
+        <dd data-testid="topic-health">
           {topic.underReplicated} / {topic.offline}
         </dd>
+        <dt className="text-slate-500">Under min ISR</dt>
+        <dd data-testid="topic-under-min-isr">
+          {topic.underReplicated === 0 ? 0 : topic.minIsr === null ? "unknown" : `${topic.underMinIsr} (min.insync.replicas ${topic.minIsr})`}
+        </dd>
       </dl>
+      <RefreshOnChange filter={{ topic: name }} onHealthChange />
       {problems.length > 0 ? (
         <div className="mb-4">
           <ErrorPanel title="Some details could not be read">{problems.join("; ")}</ErrorPanel>
@@ -81,7 +91,7 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
                 <th className={th}>Leader</th>
                 <th className={th}>Replicas</th>
                 <th className={th}>ISR</th>
-                <th className={th}>Offline replicas</th>
+                <th className={th}>Replica state</th>
                 <th className={th}>Earliest offset</th>
                 <th className={th}>Latest offset</th>
                 <th className={th}>Size</th>
@@ -90,7 +100,7 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
             </thead>
             <tbody className="divide-y divide-slate-100 font-mono">
               {partitions.map((p) => (
-                <tr key={p.partition} data-testid="partition-row" className={p.leader < 0 ? "bg-red-50" : p.isr.length < p.replicas.length ? "bg-amber-50" : ""}>
+                <tr key={p.partition} data-testid="partition-row" data-under-replicated={p.isr.length < p.replicas.length} className={p.leader < 0 ? "bg-red-50" : p.isr.length < p.replicas.length ? "bg-amber-50" : ""}>
                   <td className={td}>{p.partition}</td>
                   <td className={td} data-testid="leader">
                     {p.leader >= 0 ? p.leader : <Badge tone="bad">none</Badge>}
@@ -99,7 +109,9 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
                   <td className={td} data-testid="isr">
                     [{p.isr.join(", ")}]
                   </td>
-                  <td className={td}>{p.offlineReplicas.length > 0 ? `[${p.offlineReplicas.join(", ")}]` : "–"}</td>
+                  <td className={`${td} font-sans`}>
+                    <ReplicaList replicas={replicas.get(`${name}-${p.partition}`) ?? []} />
+                  </td>
                   <td className={td}>{p.earliestOffset ?? "?"}</td>
                   <td className={td} data-testid="latest-offset">
                     {p.latestOffset ?? "?"}
