@@ -80,6 +80,11 @@ export function registerBroker(ctx: ControlContext, cmd: RegisterBrokerCommand):
     ),
     ...(cmd.unfenceAtOnce ? [metadataRecord("UnfenceBrokerRecord", { id: cmd.brokerId, epoch }), ...electLeadersOnUnfence(ctx, cmd.brokerId)] : []),
   ];
+  // A new incarnation may have lost its unflushed log tail (a power loss): it leaves every
+  // ISR and leadership before it can serve, and rejoins by catching up (Kafka's
+  // handleBrokerUncleanShutdown). Its old session expired, but the fencing that does the
+  // same may not have run yet.
+  if (existing && !cmd.unfenceAtOnce) records.push(...leaderAndIsrUpdatesRemoving(ctx, cmd.brokerId));
   return { records, response: { brokerEpoch: epoch } };
 }
 
