@@ -1,4 +1,5 @@
 import { Reader } from "../../protocol/primitives/reader.ts";
+import { encodeRecordBatch } from "../../protocol/records/record-batch.ts";
 import { Writer } from "../../protocol/primitives/writer.ts";
 import {
   decodeLeaderChangeMessage,
@@ -49,4 +50,17 @@ export function encodeLeaderChange(message: LeaderChangeMessage): Buffer {
 
 export function decodeLeaderChange(value: Buffer): LeaderChangeMessage {
   return decodeLeaderChangeMessage(new Reader(value), LEADER_CHANGE_VERSION);
+}
+
+/** A raft leader's first batch in its epoch: one LEADER_CHANGE control record naming the voters. */
+export function encodeLeaderChangeBatch(o: { baseOffset: bigint; epoch: number; leaderId: number; voters: readonly number[]; grantingVoters: readonly number[]; timestamp: number }): Buffer {
+  const voter = (voterId: number) => ({ voterId, voterDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA" });
+  const value = encodeLeaderChange({ version: 0, leaderId: o.leaderId, voters: o.voters.map(voter), grantingVoters: o.grantingVoters.map(voter) });
+  return encodeRecordBatch({
+    baseOffset: o.baseOffset,
+    partitionLeaderEpoch: o.epoch,
+    control: true,
+    baseTimestamp: BigInt(o.timestamp),
+    records: [{ offsetDelta: 0, timestampDelta: 0, key: controlRecordKey(ControlRecordType.LEADER_CHANGE), value, headers: [] }],
+  });
 }

@@ -1,6 +1,6 @@
 import { ATTR } from "../../protocol/records/batch-header.ts";
-import { decodeRecordBatch, iterateBatches } from "../../protocol/records/record-batch.ts";
-import { decodeMetadataRecord } from "../metadata-record-serde.ts";
+import { decodeRecordBatch, encodeRecordBatch, iterateBatches } from "../../protocol/records/record-batch.ts";
+import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from "../metadata-record-serde.ts";
 import type { CommittedBatch } from "./metadata-quorum.ts";
 import type { RaftLogStore } from "./raft-log-store.ts";
 
@@ -58,4 +58,18 @@ export async function* readMetadataLog(store: RaftLogStore, chunkBytes: number):
     }
     if (!progressed) throw new Error(`metadata log made no progress reading at offset ${offset}`);
   }
+}
+
+/**
+ * One controller command as one batch of the metadata log (magic 2, key null, value =
+ * MetadataRecordSerde bytes, partitionLeaderEpoch = the quorum epoch), so it is applied
+ * entirely or not at all.
+ */
+export function encodeMetadataBatch(o: { baseOffset: bigint; epoch: number; records: readonly MetadataRecord[]; timestamp: number }): Buffer {
+  return encodeRecordBatch({
+    baseOffset: o.baseOffset,
+    partitionLeaderEpoch: o.epoch,
+    baseTimestamp: BigInt(o.timestamp),
+    records: o.records.map((r, i) => ({ offsetDelta: i, timestampDelta: 0, key: null, value: encodeMetadataRecord(r), headers: [] })),
+  });
 }

@@ -65,3 +65,38 @@ export function writeQuorumState(dir: string, state: QuorumState): void {
   };
   writeFileAtomic(join(dir, QUORUM_STATE_FILE), JSON.stringify(data));
 }
+
+/**
+ * Where a Raft client keeps its QuorumState (Kafka's QuorumStateStore). `write` must be
+ * durable when it returns: the client acts on a vote or a new epoch only after that.
+ */
+export interface QuorumStateStore {
+  read(): QuorumState | null;
+  write(state: QuorumState): void;
+}
+
+/** The `quorum-state` file of a metadata partition directory, written atomically with fsync. */
+export class FileQuorumStateStore implements QuorumStateStore {
+  constructor(private readonly dir: string) {}
+
+  read(): QuorumState | null {
+    return readQuorumState(this.dir);
+  }
+
+  write(state: QuorumState): void {
+    writeQuorumState(this.dir, state);
+  }
+}
+
+/** A QuorumStateStore for simulations; survives "restarts" when the same instance is reused. */
+export class MemoryQuorumStateStore implements QuorumStateStore {
+  private state: QuorumState | null = null;
+
+  read(): QuorumState | null {
+    return this.state === null ? null : { ...this.state, currentVoters: this.state.currentVoters && [...this.state.currentVoters] };
+  }
+
+  write(state: QuorumState): void {
+    this.state = { ...state, currentVoters: state.currentVoters && [...state.currentVoters] };
+  }
+}

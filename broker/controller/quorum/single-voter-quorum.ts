@@ -1,11 +1,9 @@
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../../protocol/errors.ts";
-import { encodeRecordBatch } from "../../protocol/records/record-batch.ts";
-import type { Record as BatchRecord } from "../../protocol/records/record.ts";
 import { type Clock, systemClock, type Timer } from "../../util/clock.ts";
-import { encodeMetadataRecord, type MetadataRecord } from "../metadata-record-serde.ts";
-import { ControlRecordType, controlRecordKey, encodeLeaderChange } from "./control-records.ts";
-import { metadataLogBatches, readMetadataLog } from "./metadata-log-batches.ts";
+import type { MetadataRecord } from "../metadata-record-serde.ts";
+import { encodeLeaderChangeBatch } from "./control-records.ts";
+import { encodeMetadataBatch, metadataLogBatches, readMetadataLog } from "./metadata-log-batches.ts";
 import type { AppendResult, CommittedBatch, LeaderAndEpoch, MetadataLogRead, MetadataQuorum, QuorumListener } from "./metadata-quorum.ts";
 import { readQuorumState, writeQuorumState } from "./quorum-state.ts";
 import type { RaftLogStore } from "./raft-log-store.ts";
@@ -34,8 +32,7 @@ export interface SingleVoterQuorumOptions {
  * epoch with a LeaderChangeMessage control batch. It is then leader until it stops. Its own
  * durable write is a majority, so an append is committed as soon as it is flushed.
  *
- * One controller command is one batch (magic 2, key null, value = MetadataRecordSerde bytes,
- * partitionLeaderEpoch = the quorum epoch), so a command is applied entirely or not at all.
+ * One controller command is one batch (encodeMetadataBatch), applied entirely or not at all.
  * Snapshots (Kafka's `.checkpoint` files) are not implemented: start-up replays the whole log.
  */
 export class SingleVoterQuorum implements MetadataQuorum {
@@ -93,11 +90,9 @@ export class SingleVoterQuorum implements MetadataQuorum {
     // Elect ourselves in a new epoch; persist it first so the epoch is never reused.
     this.epoch = Math.max(state?.leaderEpoch ?? -1, lastLogEpoch, 0) + 1;
     writeQuorumState(this.dir, { leaderId: this.nodeId, leaderEpoch: this.epoch, votedId: this.nodeId, currentVoters: [this.nodeId] });
-    const voters = [{ voterId: this.nodeId, voterDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA" }];
-    const leaderChange = encodeLeaderChange({ version: 0, leaderId: this.nodeId, voters, grantingVoters: voters });
-    await this.write(
-      [{ offsetDelta: 0, timestampDelta: 0, key: controlRecordKey(ControlRecordType.LEADER_CHANGE), value: leaderChange, headers: [] }],
-      true,
+    const timestamp = this.clock.now();
+    await this.write((baseOffset) =>
+      encodeLeaderChangeBatch({ baseOffset, epoch: this.epoch, leaderId: this.nodeId, voters: [this.nodeId], grantingVoters: [this.nodeId], timestamp }),
     );
     this.advanceHighWatermark(this.store.logEndOffset());
     this.leading = true;
@@ -110,13 +105,8 @@ export class SingleVoterQuorum implements MetadataQuorum {
         throw new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${this.nodeId} is not the metadata leader in epoch ${epoch}`);
       }
       if (records.length === 0) throw new RangeError("cannot append an empty batch");
-      const values = records.map(encodeMetadataRecord);
       const timestamp = this.clock.now();
-      const { baseOffset, lastOffset } = await this.write(
-        values.map((value, i) => ({ offsetDelta: i, timestampDelta: 0, key: null, value, headers: [] })),
-        false,
-        timestamp,
-      );
+      const { baseOffset, lastOffset } = await this.write((base) => encodeMetadataBatch({ baseOffset: base, epoch, records, timestamp }));
       this.advanceHighWatermark(lastOffset + 1n);
       const batch: CommittedBatch = { baseOffset, lastOffset, epoch, appendTimestamp: timestamp, records: [...records] };
       for (const l of this.listeners) l.handleCommit(batch);
@@ -135,19 +125,12 @@ export class SingleVoterQuorum implements MetadataQuorum {
     await this.store.close();
   }
 
-  /** Appends one batch and makes it durable; a failed write stops the quorum for good. */
-  private async write(records: BatchRecord[], control: boolean, timestamp = this.clock.now()): Promise<AppendResult> {
+  /** Appends one batch (encoded at the log end) and makes it durable; a failed write stops the quorum for good. */
+  private async write(encode: (baseOffset: bigint) => Buffer): Promise<AppendResult> {
     if (this.failure !== null) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, "the metadata log failed earlier; restart the node");
     const baseOffset = this.store.logEndOffset();
-    const batch = encodeRecordBatch({
-      baseOffset,
-      partitionLeaderEpoch: this.epoch,
-      control,
-      baseTimestamp: BigInt(timestamp),
-      records,
-    });
     try {
-      await this.store.append(batch);
+      await this.store.append(encode(baseOffset));
       await this.store.flush();
     } catch (e) {
       // The log's tail is now unknown; Kafka treats this as fatal. Refuse further writes.
@@ -155,7 +138,7 @@ export class SingleVoterQuorum implements MetadataQuorum {
       this.leading = false;
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `metadata log write failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return { baseOffset, lastOffset: baseOffset + BigInt(records.length - 1) };
+    return { baseOffset, lastOffset: this.store.logEndOffset() - 1n };
   }
 
   /** Delivers every data batch in the log to the listeners; returns the last epoch seen. */
