@@ -1,0 +1,279 @@
+// Replication seen by real clients on a three-node cluster (node 0 is the only controller)
+// configured as a production one: default.replication.factor 3, min.insync.replicas 2,
+// internal topics on three replicas. confluent_kafka and kafka-python create and use topics
+// with three replicas (kcat reads their metadata); a follower frozen with SIGSTOP is dropped
+// from the ISR by its leader, misses acks=all writes, then catches up byte for byte and rejoins; a group's
+// committed offsets outlive the SIGKILL of its coordinator's broker; and a replica restarted
+// with SIGTERM or SIGKILL comes back with the high watermark of its checkpoint file, serving
+// nothing above it while it leads alone under min ISR, as Kafka 3.9 does.
+// (kafkajs topic creation and kcat produce/consume with RF 3 are in replication.test.ts.)
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKey } from "../broker/protocol/generated/apis.ts";
+import { ZERO_UUID } from "../broker/protocol/generated/support.ts";
+import { ApacheKafka } from "./helpers/apache-kafka.ts";
+import { TestCluster } from "./helpers/cluster-nodes.ts";
+import { committedOffsets, endOffsets, produceEach, readStateChanges, waitFor, withWire } from "./helpers/groups.ts";
+import { parseTable } from "./helpers/kafka-tools.ts";
+import { partitionLogBytes, readHighWatermarkCheckpoint } from "./helpers/replica-files.ts";
+import { describeRun, kcat, lastJson, parseKcatJson, runPython } from "./helpers/run.ts";
+
+let cluster: TestCluster;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start(3, {
+    "default.replication.factor": "3",
+    "min.insync.replicas": "2",
+    "offsets.topic.replication.factor": "3",
+    "transaction.state.log.replication.factor": "3",
+    // Few __consumer_offsets partitions: quicker to create, still spread over the three nodes.
+    "offsets.topic.num.partitions": "6",
+    // A silent follower leaves the ISR after 2 s; a silent broker is fenced only after 6 s,
+    // so a SIGSTOPped follower is dropped by its leader (lag), not by the controller.
+    "replica.lag.time.max.ms": "2000",
+    "broker.session.timeout.ms": "6000",
+    "broker.heartbeat.interval.ms": "500",
+  });
+  // Node 0 is never stopped: it is the only controller.
+  kafka = new Kafka({ clientId: "replication-clients-it", brokers: [cluster.node(0).bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 12, initialRetryTime: 200 } });
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+interface PartitionState {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/**
+ * A topic's partitions as node 0's Metadata answers them, over one raw connection: kafkajs
+ * would also talk to other brokers, and a SIGSTOPped one holds its requests for 30 s.
+ */
+async function partitions(topic: string): Promise<PartitionState[]> {
+  const md = await withWire(cluster.node(0).bootstrap, (c) => c.request(ApiKey.Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false }));
+  const t = md.topics[0]!;
+  if (t.errorCode !== 0) throw new Error(`Metadata ${topic}: error ${t.errorCode}`);
+  return t.partitions
+    .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, replicas: p.replicaNodes, isr: [...p.isrNodes].sort() }))
+    .sort((a, b) => a.partition - b.partition);
+}
+
+async function createTopic(topic: string, spec: { numPartitions?: number; replicaAssignment?: { partition: number; replicas: number[] }[]; configEntries?: { name: string; value: string }[] }): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    expect(await admin.createTopics({ topics: [{ topic, ...spec }], waitForLeaders: true })).toBe(true);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function consumeAll(bootstrap: string, topic: string): Promise<{ partition: number; offset: number; payload: string | null }[]> {
+  const r = await kcat(bootstrap, ["-C", "-t", topic, "-o", "beginning", "-e", "-J"], { timeoutMs: 60_000 });
+  expect(r.code, describeRun(r)).toBe(0);
+  return parseKcatJson(r.stdout);
+}
+
+async function produce(bootstrap: string, topic: string, partition: number, values: string[], acks: "all" | "1"): Promise<void> {
+  const r = await kcat(bootstrap, ["-P", "-t", topic, "-p", String(partition), "-X", `acks=${acks}`], { input: values.join("\n") + "\n", timeoutMs: 60_000 });
+  expect(r.code, describeRun(r)).toBe(0);
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe("topics with three replicas and min ISR 2 from the Python clients and kcat", () => {
+  it("confluent_kafka and kafka-python create, produce with acks=all, read everything back and see 3 replicas, 3 in sync", async () => {
+    const r = await runPython("replication_clients.py", [cluster.bootstrap], { timeoutMs: 90_000 });
+    const summary = lastJson(r.stdout) as { failed: string[]; passed: string[] } | undefined;
+    const context = `${describeRun(r)}\n--- node 0 (tail) ---\n${cluster.node(0).output.slice(-3000)}`;
+    expect(summary, context).toBeDefined();
+    expect(summary!.failed, context).toEqual([]);
+    expect(r.code, context).toBe(0);
+    expect(summary!.passed).toHaveLength(11);
+  }, 120_000);
+
+  it("kcat's metadata shows the Python clients' topics on three replicas, all in sync, and reads one client's records through another node", async () => {
+    for (const topic of ["rf3-confluent", "rf3-kafka-python"]) {
+      const r = await kcat(cluster.node(2).bootstrap, ["-L", "-J", "-t", topic]);
+      expect(r.code, describeRun(r)).toBe(0);
+      const md = JSON.parse(r.stdout) as { topics: { topic: string; partitions: { partition: number; replicas: { id: number }[]; isrs: { id: number }[] }[] }[] };
+      const parts = md.topics.find((t) => t.topic === topic)!.partitions;
+      expect(parts).toHaveLength(3);
+      for (const p of parts) {
+        expect(p.replicas.map((x) => x.id).sort()).toEqual([0, 1, 2]);
+        expect(p.isrs.map((x) => x.id).sort()).toEqual([0, 1, 2]);
+      }
+    }
+    const got = await consumeAll(cluster.node(1).bootstrap, "rf3-kafka-python");
+    expect(new Set(got.map((m) => m.payload))).toEqual(new Set(range(0, 300).map((i) => `v${i}`)));
+    expect(got).toHaveLength(300);
+  });
+});
+
+describe("a follower stopped with SIGSTOP", () => {
+  const TOPIC = "paused-follower";
+
+  it("leaves the ISR, acks=all still succeeds with two replicas, and after SIGCONT it catches up byte for byte and rejoins", async () => {
+    // Leader 1, followers 2 (the one paused) and 0.
+    await createTopic(TOPIC, { replicaAssignment: [{ partition: 0, replicas: [1, 2, 0] }] });
+    await waitFor("ISR [0,1,2]", async () => (await partitions(TOPIC))[0]!.isr.length === 3);
+    await produce(cluster.node(0).bootstrap, TOPIC, 0, range(0, 200).map((i) => `before-${i}`), "all");
+    const follower = cluster.node(2);
+    process.kill(follower.pid, "SIGSTOP");
+    try {
+      // A follower as far as its leader's log end is in sync however long it is silent
+      // (Kafka's isCaughtUp), so only new records make the leader drop it. This acks=all
+      // produce is answered once the ISR has shrunk to [0,1], which still meets min ISR 2.
+      await produce(cluster.node(0).bootstrap, TOPIC, 0, range(0, 300).map((i) => `while-stopped-${i}`), "all");
+      const p = (await partitions(TOPIC))[0]!;
+      expect([p.leader, p.isr]).toEqual([1, [0, 1]]);
+    } finally {
+      process.kill(follower.pid, "SIGCONT");
+    }
+    await waitFor("node 2 back in the ISR", async () => (await partitions(TOPIC))[0]!.isr.join() === "0,1,2", 30_000);
+    await waitFor("node 2's log identical to the leader's", () => {
+      const leader = partitionLogBytes(cluster.node(1).dataDir, TOPIC, 0);
+      return leader.length > 0 && leader.equals(partitionLogBytes(follower.dataDir, TOPIC, 0)) && leader.equals(partitionLogBytes(cluster.node(0).dataDir, TOPIC, 0));
+    });
+    const got = await consumeAll(cluster.node(2).bootstrap, TOPIC);
+    expect(got.map((m) => m.payload)).toEqual([...range(0, 200).map((i) => `before-${i}`), ...range(0, 300).map((i) => `while-stopped-${i}`)]);
+    expect(got.map((m) => m.offset)).toEqual(range(0, 500));
+    // The leader, not the controller fencing a silent broker, took node 2 out: out of sync
+    // by lag, back in sync once caught up, as the leader reported them.
+    const changes = (await readStateChanges(cluster.node(0).bootstrap)).filter((c) => c.subject === `${TOPIC}-0@2` && ["InSync", "OutOfSync"].includes(c.to));
+    expect(changes.map((c) => [c.from, c.to])).toEqual([
+      ["InSync", "OutOfSync"],
+      ["OutOfSync", "InSync"],
+    ]);
+    expect(changes[0]!.cause).toMatch(/^replica 2 fell behind: .*replica\.lag\.time\.max\.ms=2000/);
+  }, 90_000);
+});
+
+/** The coordinator of a group as FindCoordinator answers it (v3: one key), asked of node 0. */
+async function coordinatorOf(groupId: string): Promise<number> {
+  return withWire(cluster.node(0).bootstrap, async (c) => {
+    const r = await c.request(ApiKey.FindCoordinator, 3, { key: groupId, keyType: 0 });
+    if (r.errorCode !== 0) throw new Error(`FindCoordinator ${groupId}: error ${r.errorCode}`);
+    return r.nodeId;
+  });
+}
+
+describe("a consumer group whose coordinator's broker is SIGKILLed", () => {
+  const TOPIC = "group-orders";
+  const COMMITTED = 60;
+  const PER_PARTITION = 100;
+
+  it("keeps its committed offsets: OffsetFetch and kafka-consumer-groups show them from the new coordinator, and a new member resumes exactly there", async () => {
+    await createTopic(TOPIC, { numPartitions: 2 });
+    await produceEach(cluster.node(0).bootstrap, TOPIC, 2, PER_PARTITION, "order");
+    // A group whose __consumer_offsets partition is led by node 1 or 2 (node 0 must stay up).
+    let groupId = "";
+    let coordinator = 0;
+    for (let i = 0; coordinator === 0; i++) {
+      groupId = `resume-${i}`;
+      coordinator = (await waitFor(`the coordinator of ${groupId}`, async () => ({ node: await coordinatorOf(groupId) }))).node;
+    }
+
+    // kafkajs commits offset 60 in each partition once it has read offsets 0..59.
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    const committed = new Set<number>();
+    let allCommitted!: () => void;
+    const done = new Promise<void>((resolve) => (allCommitted = resolve));
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        if (Number(message.offset) !== COMMITTED - 1 || committed.has(partition)) return;
+        await consumer.commitOffsets([{ topic: TOPIC, partition, offset: String(COMMITTED) }]);
+        committed.add(partition);
+        if (committed.size === 2) allCommitted();
+      },
+    });
+    await done;
+    await consumer.disconnect();
+    expect(await committedOffsets(cluster.node(coordinator).bootstrap, groupId, TOPIC, 2)).toEqual([COMMITTED, COMMITTED]);
+
+    await cluster.node(coordinator).stop("SIGKILL");
+    try {
+      const next = await waitFor("a new coordinator serving the group's offsets", async () => {
+        const n = await coordinatorOf(groupId);
+        if (n === coordinator) return undefined;
+        const offsets = await committedOffsets(cluster.node(n).bootstrap, groupId, TOPIC, 2);
+        return offsets.join() === `${COMMITTED},${COMMITTED}` ? { node: n } : undefined;
+      }, 45_000);
+      expect(next.node).not.toBe(coordinator);
+
+      const described = await ApacheKafka.tool("kafka-consumer-groups", ["--bootstrap-server", cluster.node(0).bootstrap, "--describe", "--group", groupId]);
+      expect(described.code, describeRun(described)).toBe(0);
+      const rows = parseTable(described.stdout, "GROUP").sort((a, b) => Number(a.PARTITION) - Number(b.PARTITION));
+      expect(rows.map((r) => [r.PARTITION, r["CURRENT-OFFSET"], r["LOG-END-OFFSET"], r.LAG])).toEqual([
+        ["0", "60", "100", "40"],
+        ["1", "60", "100", "40"],
+      ]);
+
+      // librdkafka joins the same group (earliest if it found no offset) and reads from 60 on.
+      const resumed = await kcat(cluster.node(0).bootstrap, ["-G", groupId, "-X", "auto.offset.reset=earliest", "-e", "-J", TOPIC], { timeoutMs: 60_000 });
+      expect(resumed.code, describeRun(resumed)).toBe(0);
+      const got = parseKcatJson(resumed.stdout);
+      for (const partition of [0, 1]) {
+        expect(got.filter((m) => m.partition === partition).map((m) => m.offset)).toEqual(range(COMMITTED, PER_PARTITION));
+      }
+    } finally {
+      await cluster.node(coordinator).launch();
+    }
+    await waitFor(`node ${coordinator} back in the ISR of ${TOPIC}`, async () => (await partitions(TOPIC)).every((p) => p.isr.length === 3), 45_000);
+  }, 120_000);
+});
+
+describe("a replica's high watermark checkpoint (replication-offset-checkpoint)", () => {
+  // Two replicas on the broker-only nodes, min ISR 2: with one of them down the other leads
+  // alone and, as in Kafka 3.9, its high watermark does not move while under min ISR.
+  const TOPIC = "hw-checkpoint";
+
+  it("a replica stopped with SIGTERM and then SIGKILL comes back leading with its checkpointed high watermark and serves nothing above it until the other replica returns", async () => {
+    await createTopic(TOPIC, { replicaAssignment: [{ partition: 0, replicas: [1, 2] }], configEntries: [{ name: "min.insync.replicas", value: "2" }] });
+    await waitFor("ISR [1,2]", async () => (await partitions(TOPIC))[0]!.isr.join() === "1,2");
+    const [first, second] = [cluster.node(1), cluster.node(2)];
+    await produce(first.bootstrap, TOPIC, 0, range(0, 100).map((i) => `committed-${i}`), "all");
+    // Acknowledged only after node 2 fetched past offset 100, which it did after learning
+    // a high watermark of at least 100.
+    await produce(first.bootstrap, TOPIC, 0, ["marker"], "all");
+
+    await first.stop("SIGKILL");
+    await waitFor("node 2 leads alone", async () => {
+      const p = (await partitions(TOPIC))[0]!;
+      return p.leader === 2 && p.isr.join() === "2";
+    }, 30_000);
+    const [hw] = await endOffsets(second.bootstrap, TOPIC, 1);
+    expect([100, 101]).toContain(hw);
+    // Under min ISR acks=1 appends, but the high watermark stays.
+    await produce(second.bootstrap, TOPIC, 0, range(0, 50).map((i) => `uncommitted-${i}`), "1");
+    expect(await endOffsets(second.bootstrap, TOPIC, 1)).toEqual([hw]);
+
+    const comesBackWith = async (how: "SIGTERM" | "SIGKILL") => {
+      await second.stop(how);
+      expect(readHighWatermarkCheckpoint(second.dataDir).get(`${TOPIC}-0`), `checkpoint after ${how}`).toBe(hw);
+      await second.launch();
+      await waitFor(`node 2 leads again after ${how}`, async () => (await partitions(TOPIC))[0]!.leader === 2, 30_000);
+      expect(await endOffsets(second.bootstrap, TOPIC, 1)).toEqual([hw]);
+      const got = await consumeAll(second.bootstrap, TOPIC);
+      expect(got.map((m) => m.offset)).toEqual(range(0, hw!));
+    };
+    await comesBackWith("SIGTERM");
+    await comesBackWith("SIGKILL");
+
+    // Node 1 returns, copies the 50 acks=1 records and rejoins: the high watermark reaches the end.
+    await first.launch();
+    await waitFor("ISR [1,2] again", async () => (await partitions(TOPIC))[0]!.isr.join() === "1,2", 45_000);
+    await waitFor("high watermark at 151", async () => (await endOffsets(second.bootstrap, TOPIC, 1))[0] === 151);
+    const got = await consumeAll(first.bootstrap, TOPIC);
+    expect(got.map((m) => m.payload)).toEqual([...range(0, 100).map((i) => `committed-${i}`), "marker", ...range(0, 50).map((i) => `uncommitted-${i}`)]);
+    await waitFor("both replicas byte-identical", () => partitionLogBytes(first.dataDir, TOPIC, 0).equals(partitionLogBytes(second.dataDir, TOPIC, 0)));
+  }, 150_000);
+});
