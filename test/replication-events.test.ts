@@ -177,4 +177,13 @@ describe("unclean leader election", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(parseKcatJson(r.stdout).map((m) => m.payload)).toEqual(["both-0", "both-1"]);
   });
+
+  it("the old leader restarts, truncates to the new leader's log and rejoins: the ISR grows, which the controller allows only once the leader reported RECOVERED", async () => {
+    await cluster.node(1).launch();
+    // While RECOVERING the controller refuses a larger ISR (INVALID_REQUEST): the expansion
+    // going through shows the new leader's AlterPartition said RECOVERED.
+    await waitFor("broker 1 back in the ISR", async () => (await partition0(TOPIC)).isr.join() === "1,2", 60_000);
+    const { event } = await eventFor("the new leader's OutOfSync→InSync for replica 1", (e) => e.subject === `${TOPIC}-0@1` && e.to === "InSync");
+    expect(event).toMatchObject({ node: 2, details: { leader: 2, isr: [2, 1], followerLogEndOffset: 2 } });
+  });
 });
