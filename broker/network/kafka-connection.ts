@@ -14,7 +14,9 @@ import { Writer } from "../protocol/primitives/writer.ts";
  * DescribeLogDirs, Fetch without a consumer group).
  */
 export class WireConnection {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet taken as frames; joined only once a whole frame is here. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private nextCorrelation = 1;
   private readonly pending = new Map<number, { apiKey: ApiKeyValue; version: number; resolve: (b: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private closed: Error | null = null;
@@ -115,24 +117,40 @@ export class WireConnection {
   }
 
   private onData(d: Buffer): void {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    while (this.buf.length >= 4) {
-      const size = this.buf.readInt32BE(0);
-      if (this.buf.length < 4 + size) break;
-      const frame = this.buf.subarray(4, 4 + size);
-      this.buf = this.buf.subarray(4 + size);
-      const correlationId = frame.readInt32BE(0);
-      const p = this.pending.get(correlationId);
-      if (!p) continue;
-      this.pending.delete(correlationId);
-      clearTimeout(p.timer);
-      try {
-        const r = new Reader(frame);
-        decodeResponseHeader(r, responseHeaderVersion(p.apiKey, p.version));
-        p.resolve(APIS[p.apiKey].response.decode(r, p.version));
-      } catch (err) {
-        p.reject(err instanceof Error ? err : new Error(String(err)));
-      }
+    // A large response (a follower's fetch of a MiB) arrives in many socket reads: joining
+    // them as they come would copy it over and over, so it is joined once it is complete.
+    this.chunks.push(d);
+    this.buffered += d.length;
+    while (this.buffered >= 4) {
+      const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : this.joinChunks();
+      const end = 4 + head.readInt32BE(0);
+      if (this.buffered < end) return;
+      const all = this.chunks.length === 1 ? this.chunks[0]! : this.joinChunks();
+      const frame = all.subarray(4, end);
+      this.chunks = all.length > end ? [all.subarray(end)] : [];
+      this.buffered -= end;
+      this.dispatch(frame);
+    }
+  }
+
+  private joinChunks(): Buffer {
+    const joined = Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [joined];
+    return joined;
+  }
+
+  private dispatch(frame: Buffer): void {
+    const correlationId = frame.readInt32BE(0);
+    const p = this.pending.get(correlationId);
+    if (!p) return;
+    this.pending.delete(correlationId);
+    clearTimeout(p.timer);
+    try {
+      const r = new Reader(frame);
+      decodeResponseHeader(r, responseHeaderVersion(p.apiKey, p.version));
+      p.resolve(APIS[p.apiKey].response.decode(r, p.version));
+    } catch (err) {
+      p.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 }
