@@ -18,6 +18,15 @@ describe("wire primitives", () => {
     expect(r.remaining()).toBe(0);
   });
 
+  it("keeps room after a large write, so the small fields after a fetch's records do not copy them again", () => {
+    const records = Buffer.alloc(1 << 20, 7);
+    const w = new Writer(256).int32(1).compactNullableBytes(records).uvarint(0).int32(-1).uvarint(0);
+    const out = w.finish();
+    // One buffer a little larger than the bytes written, not one twice their size.
+    expect(out.buffer.byteLength).toBeLessThan(out.length + 64 * 1024);
+    expect(out.subarray(7, 7 + records.length).equals(records)).toBe(true);
+  });
+
   it("encodes zigzag varints as Kafka does", () => {
     expect([...new Writer().varint(-1).finish()]).toEqual([1]);
     expect([...new Writer().varint(1).finish()]).toEqual([2]);

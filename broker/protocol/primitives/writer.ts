@@ -1,5 +1,7 @@
 /** Kafka Uuid strings: 22 URL-safe base64 chars whose last one carries 2 bits (4 zero bits). */
 const UUID_STRING = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+/** Bytes kept free past a write that outgrows the buffer. */
+const SLACK = 4096;
 
 /**
  * Growable big-endian writer for Kafka wire encodings. One writer is reused per response;
@@ -16,7 +18,9 @@ export class Writer {
   private ensure(n: number): number {
     const at = this.offset;
     if (at + n > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, at + n));
+      // Room past a large write (a fetch response's records) for the small fields after it,
+      // which would otherwise double the buffer and copy those records a second time.
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, at + n + SLACK));
       this.buf.copy(next, 0, 0, at);
       this.buf = next;
     }
