@@ -3,10 +3,12 @@ import { runRaftSimulation } from "./raft-simulation.ts";
 
 /**
  * Hundreds of seeded runs of the quorum under faults (raft-simulation.ts). A failing run
- * prints its seed; `RAFT_SIM_SEED=<n> npx vitest run --project unit <this file>` replays it.
+ * prints its seed; `RAFT_SIM_SEED=<n> npx vitest run --project unit <this file>` replays it
+ * (RAFT_SIM_SEEDS=<count> runs more or fewer seeds).
  */
 const only = process.env["RAFT_SIM_SEED"];
-const SEEDS = only !== undefined ? [Number(only)] : Array.from({ length: 300 }, (_, i) => i + 1);
+const count = Number(process.env["RAFT_SIM_SEEDS"] ?? 300);
+const SEEDS = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, i) => i + 1);
 
 describe("Raft simulation", () => {
   it(`keeps every invariant over ${SEEDS.length} seeds with 1-5 voters and 0-2 observers`, { timeout: 120_000 }, async () => {

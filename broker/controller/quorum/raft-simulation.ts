@@ -116,6 +116,7 @@ export async function runRaftSimulation(o: SimulationOptions): Promise<Simulatio
   const voterIds = Array.from({ length: o.voters }, (_, i) => i);
   const observerIds = Array.from({ length: o.observers }, (_, i) => 100 + i);
   const majority = Math.floor(o.voters / 2) + 1;
+  const oneBatchPerFetch = chance(0.5);
   const report: SimulationReport = { seed: o.seed, violations: [], events: 0, committedBatches: 0, ackedAppends: 0, maxEpoch: 0, crashes: 0, partitions: 0, resignations: 0 };
   const trace = (line: string) => o.trace?.(`t=${scheduler.now()} ${line}`);
   const fail = (msg: string) => {
@@ -151,7 +152,8 @@ export async function runRaftSimulation(o: SimulationOptions): Promise<Simulatio
       network: network.endpoint(n.id),
       clock: scheduler,
       random: seededRandom(o.seed * 31 + n.id * 1009 + n.incarnation),
-      timeouts: o.timeouts,
+      // Half the runs replicate one batch per fetch, which widens the windows between steps.
+      timeouts: { fetchMaxBytes: oneBatchPerFetch ? 1 : 8 << 20, ...o.timeouts },
       onTransition: (t) => trace(`node ${t.nodeId}: ${t.from ? `${t.from.role}@${t.from.epoch}` : "start"} -> ${t.to.role}@${t.to.epoch} ${JSON.stringify(t.to, (_k, v: unknown) => (v instanceof Set ? [...v] : v))}`),
     });
     client.register({ handleCommit: (b) => delivered.push(b), handleLeaderChange: () => {} });
