@@ -3,7 +3,7 @@ import { LocalTime } from "./local-time.tsx";
 import { Badge } from "./ui.tsx";
 
 const TONE = { leader: "info", "in-sync": "good", "out-of-sync": "warn", offline: "bad" } as const;
-const LABEL = { leader: "leader", "in-sync": "in sync", "out-of-sync": "out of sync", offline: "offline" } as const;
+const LABEL = { leader: "leader, in sync", "in-sync": "in sync", "out-of-sync": "out of sync", offline: "offline" } as const;
 
 /** One replica: its broker and state, and for one out of the ISR how far behind and since when. */
 export function ReplicaBadge({ r, showBroker = true }: { r: ReplicaView; showBroker?: boolean }) {
