@@ -5,16 +5,17 @@
 // from the ISR by its leader, misses acks=all writes, then catches up byte for byte and rejoins; a group's
 // committed offsets outlive the SIGKILL of its coordinator's broker; and a replica restarted
 // with SIGTERM or SIGKILL comes back with the high watermark of its checkpoint file, serving
-// nothing above it while it leads alone under min ISR, as Kafka 3.9 does.
+// nothing above it while it leads alone under min ISR and answering ListOffsets latest with
+// OFFSET_NOT_AVAILABLE while that high watermark lags its epoch's start, as Kafka 3.9 does.
 // (kafkajs topic creation and kcat produce/consume with RF 3 are in replication.test.ts.)
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey } from "../broker/protocol/generated/apis.ts";
-import { ZERO_UUID } from "../broker/protocol/generated/support.ts";
 import { ApacheKafka } from "./helpers/apache-kafka.ts";
 import { TestCluster } from "./helpers/cluster-nodes.ts";
-import { committedOffsets, endOffsets, produceEach, readStateChanges, waitFor, withWire } from "./helpers/groups.ts";
+import { committedOffsets, produceEach, readStateChanges, waitFor, withWire } from "./helpers/groups.ts";
 import { parseTable } from "./helpers/kafka-tools.ts";
+import { partitionStates, type PartitionState } from "./helpers/partition-metadata.ts";
 import { partitionLogBytes, readHighWatermarkCheckpoint } from "./helpers/replica-files.ts";
 import { describeRun, kcat, lastJson, parseKcatJson, runPython } from "./helpers/run.ts";
 
@@ -43,25 +44,8 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-interface PartitionState {
-  partition: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
-
-/**
- * A topic's partitions as node 0's Metadata answers them, over one raw connection: kafkajs
- * would also talk to other brokers, and a SIGSTOPped one holds its requests for 30 s.
- */
-async function partitions(topic: string): Promise<PartitionState[]> {
-  const md = await withWire(cluster.node(0).bootstrap, (c) => c.request(ApiKey.Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false }));
-  const t = md.topics[0]!;
-  if (t.errorCode !== 0) throw new Error(`Metadata ${topic}: error ${t.errorCode}`);
-  return t.partitions
-    .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, replicas: p.replicaNodes, isr: [...p.isrNodes].sort() }))
-    .sort((a, b) => a.partition - b.partition);
-}
+/** Node 0's view of a topic's partitions (node 0 is never stopped: it is the only controller). */
+const partitions = (topic: string): Promise<PartitionState[]> => partitionStates(cluster.node(0).bootstrap, topic);
 
 async function createTopic(topic: string, spec: { numPartitions?: number; replicaAssignment?: { partition: number; replicas: number[] }[]; configEntries?: { name: string; value: string }[] }): Promise<void> {
   const admin = kafka.admin();
@@ -231,49 +215,65 @@ describe("a consumer group whose coordinator's broker is SIGKILLed", () => {
   }, 120_000);
 });
 
+/** ListOffsets for the latest offset of partition 0 as a consumer asks it (v7, read_uncommitted). */
+async function latestOffset(bootstrap: string, topic: string): Promise<{ errorCode: number; offset: number }> {
+  const r = await withWire(bootstrap, (c) =>
+    c.request(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] }),
+  );
+  const p = r.topics[0]!.partitions[0]!;
+  return { errorCode: p.errorCode, offset: Number(p.offset) };
+}
+
+const OFFSET_NOT_AVAILABLE = 78;
+
 describe("a replica's high watermark checkpoint (replication-offset-checkpoint)", () => {
   // Two replicas on the broker-only nodes, min ISR 2: with one of them down the other leads
   // alone and, as in Kafka 3.9, its high watermark does not move while under min ISR.
   const TOPIC = "hw-checkpoint";
+  const COMMITTED = [...range(0, 100).map((i) => `committed-${i}`), "marker"];
+  const UNCOMMITTED = range(0, 50).map((i) => `uncommitted-${i}`);
 
   it("a replica stopped with SIGTERM and then SIGKILL comes back leading with its checkpointed high watermark and serves nothing above it until the other replica returns", async () => {
     await createTopic(TOPIC, { replicaAssignment: [{ partition: 0, replicas: [1, 2] }], configEntries: [{ name: "min.insync.replicas", value: "2" }] });
     await waitFor("ISR [1,2]", async () => (await partitions(TOPIC))[0]!.isr.join() === "1,2");
     const [first, second] = [cluster.node(1), cluster.node(2)];
-    await produce(first.bootstrap, TOPIC, 0, range(0, 100).map((i) => `committed-${i}`), "all");
-    // Acknowledged only after node 2 fetched past offset 100, which it did after learning
-    // a high watermark of at least 100.
-    await produce(first.bootstrap, TOPIC, 0, ["marker"], "all");
+    await produce(first.bootstrap, TOPIC, 0, COMMITTED.slice(0, 100), "all");
+    // Acknowledged only once node 2 fetched past offset 100, which it did after learning a
+    // high watermark of at least 100.
+    await produce(first.bootstrap, TOPIC, 0, COMMITTED.slice(100), "all");
 
     await first.stop("SIGKILL");
     await waitFor("node 2 leads alone", async () => {
       const p = (await partitions(TOPIC))[0]!;
       return p.leader === 2 && p.isr.join() === "2";
     }, 30_000);
-    const [hw] = await endOffsets(second.bootstrap, TOPIC, 1);
+    // Node 2's high watermark is what it had learned as a follower: 100 or 101.
+    const hw = (await consumeAll(second.bootstrap, TOPIC)).length;
     expect([100, 101]).toContain(hw);
     // Under min ISR acks=1 appends, but the high watermark stays.
-    await produce(second.bootstrap, TOPIC, 0, range(0, 50).map((i) => `uncommitted-${i}`), "1");
-    expect(await endOffsets(second.bootstrap, TOPIC, 1)).toEqual([hw]);
+    await produce(second.bootstrap, TOPIC, 0, UNCOMMITTED, "1");
+    const visible = async (how: string) => expect((await consumeAll(second.bootstrap, TOPIC)).map((m) => m.payload), how).toEqual(COMMITTED.slice(0, hw));
+    await visible("after acks=1 under min ISR");
+    // Kafka tells a consumer asking for the latest offset only once the high watermark has
+    // reached the epoch's start (101 here, the log end at the election).
+    expect(await latestOffset(second.bootstrap, TOPIC)).toEqual(hw === 101 ? { errorCode: 0, offset: 101 } : { errorCode: OFFSET_NOT_AVAILABLE, offset: -1 });
 
-    const comesBackWith = async (how: "SIGTERM" | "SIGKILL") => {
+    for (const how of ["SIGTERM", "SIGKILL"] as const) {
       await second.stop(how);
       expect(readHighWatermarkCheckpoint(second.dataDir).get(`${TOPIC}-0`), `checkpoint after ${how}`).toBe(hw);
       await second.launch();
       await waitFor(`node 2 leads again after ${how}`, async () => (await partitions(TOPIC))[0]!.leader === 2, 30_000);
-      expect(await endOffsets(second.bootstrap, TOPIC, 1)).toEqual([hw]);
-      const got = await consumeAll(second.bootstrap, TOPIC);
-      expect(got.map((m) => m.offset)).toEqual(range(0, hw!));
-    };
-    await comesBackWith("SIGTERM");
-    await comesBackWith("SIGKILL");
+      await visible(`after ${how} and restart`);
+      // A new epoch starting at 151 with the high watermark below it: no latest offset yet.
+      expect(await latestOffset(second.bootstrap, TOPIC), `ListOffsets latest after ${how}`).toEqual({ errorCode: OFFSET_NOT_AVAILABLE, offset: -1 });
+    }
 
     // Node 1 returns, copies the 50 acks=1 records and rejoins: the high watermark reaches the end.
     await first.launch();
     await waitFor("ISR [1,2] again", async () => (await partitions(TOPIC))[0]!.isr.join() === "1,2", 45_000);
-    await waitFor("high watermark at 151", async () => (await endOffsets(second.bootstrap, TOPIC, 1))[0] === 151);
+    await waitFor("high watermark at 151", async () => (await latestOffset(second.bootstrap, TOPIC)).offset === 151);
     const got = await consumeAll(first.bootstrap, TOPIC);
-    expect(got.map((m) => m.payload)).toEqual([...range(0, 100).map((i) => `committed-${i}`), "marker", ...range(0, 50).map((i) => `uncommitted-${i}`)]);
+    expect(got.map((m) => m.payload)).toEqual([...COMMITTED, ...UNCOMMITTED]);
     await waitFor("both replicas byte-identical", () => partitionLogBytes(first.dataDir, TOPIC, 0).equals(partitionLogBytes(second.dataDir, TOPIC, 0)));
   }, 150_000);
 });

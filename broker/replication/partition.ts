@@ -543,6 +543,20 @@ export class Partition {
   }
 
   /**
+   * Kafka's answer to a client's ListOffsets while this leader's high watermark is still below
+   * the start of its epoch (just elected, its followers not yet caught up): where the
+   * committed log ends is not known yet, so OFFSET_NOT_AVAILABLE (retriable). Undefined otherwise.
+   */
+  laggingHighWatermarkError(): KafkaError | undefined {
+    const start = this.leaderEpochStartOffset;
+    if (start <= this.log.highWatermark) return undefined;
+    return new KafkaError(
+      ErrorCode.OFFSET_NOT_AVAILABLE,
+      `Failed to fetch offsets for partition ${this.key} with leader epoch ${this.leaderEpoch} as this partition's high watermark (${this.log.highWatermark}) is lagging behind the start offset from the beginning of this epoch (${start}).`,
+    );
+  }
+
+  /**
    * Reads for a consumer (up to the high watermark; read_committed stops at the last stable
    * offset, equal to the high watermark while there are no transactions) or a follower (to the
    * log end offset).

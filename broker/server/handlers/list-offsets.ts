@@ -29,10 +29,16 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler<2> {
           // transactions); any other replica id (a follower's fetcher, an admin debugging) sees
           // the whole log, as Kafka answers it without an isolation level.
           const upTo = req.replicaId === CONSUMER_REPLICA_ID ? part.highWatermark : part.log.logEndOffset;
+          // A new leader whose high watermark lags its epoch start cannot answer the latest
+          // offset, nor a timestamp beyond what it can serve (Kafka's fetchOffsetForTimestamp;
+          // v0 takes Kafka's legacy path, which never says so).
+          const lagging = req.replicaId === CONSUMER_REPLICA_ID && ctx.header.apiVersion >= 1 ? part.laggingHighWatermarkError() : undefined;
+          if (lagging && ts === LATEST) throw lagging;
           const found = ts === LATEST
             ? { offset: upTo, timestamp: -1, leaderEpoch: part.leaderEpoch }
             : part.log.fetchOffsetByTimestamp(ts);
           const visible = found && (ts === LATEST || found.offset < upTo || ts === EARLIEST) ? found : undefined;
+          if (lagging && !visible && ts !== EARLIEST) throw lagging;
           const offset = visible?.offset ?? -1;
           return {
             partitionIndex: p.partitionIndex,
