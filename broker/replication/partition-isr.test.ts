@@ -115,6 +115,21 @@ describe("ISR shrink and expand on the leader (node 0 of replicas 0, 1, 2)", () 
     expect(p.outOfSyncReplicas(LAG_MS)).toEqual([1, 2]); // now behind, caught up long ago
   });
 
+  it("keeps a proposal pending when late metadata only repeats the partition epoch it has (found by the replication simulation, seed 102)", () => {
+    lead(1, 1, [0, 1]);
+    p.appendRecordsToLeader(batch(5), 1);
+    follow(1, 5);
+    follow(2, 5); // caught up: proposes [0, 1, 2]
+    expect(p.isrChangeState.kind).toBe("PendingExpand");
+    lead(1, 1, [0, 1]); // a delayed metadata change in the same partition epoch (nothing new)
+    expect(p.isrChangeState.kind).toBe("PendingExpand");
+    submitter.commitLast(); // the controller's ISR is now [0, 1, 2]...
+    expect(p.isr).toEqual([0, 1, 2]);
+    p.appendRecordsToLeader(batch(2), 1);
+    follow(1, 7);
+    expect(p.highWatermark).toBe(5); // ...so the high watermark waits for 2 as well
+  });
+
   it("proposes adding a follower only once it reaches both the high watermark and the leader epoch's start", () => {
     lead(1, 1, [0, 1]);
     p.appendRecordsToLeader(batch(5), 1);

@@ -146,7 +146,11 @@ export class Partition {
     // A leader elected uncleanly (the metadata says RECOVERING) has nothing to recover here
     // (no transaction state yet), so it is RECOVERED at once, as Kafka's makeLeader; its next
     // AlterPartition tells the controller.
-    this.isrState = IsrState.committed(isr, LeaderRecoveryState.RECOVERED);
+    // Metadata that only repeats the partition epoch an AlterPartition answer already brought
+    // leaves a change proposed since pending: dropping it would ignore its answer, and the
+    // controller's ISR could hold a follower this high watermark no longer waits for.
+    const repeatsCurrent = !isNewLeader && leaderEpoch === this.leaderEpoch && partitionEpoch === this.partitionEpoch;
+    if (!repeatsCurrent || !this.isrState.isInflight) this.isrState = IsrState.committed(isr, LeaderRecoveryState.RECOVERED);
     this.partitionEpoch = partitionEpoch;
     for (const id of this.remoteReplicas.keys()) if (!replicas.includes(id)) this.remoteReplicas.delete(id);
     for (const id of replicas) if (id !== this.localId && !this.remoteReplicas.has(id)) this.remoteReplicas.set(id, new FollowerReplica(id));
