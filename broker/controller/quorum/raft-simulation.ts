@@ -33,6 +33,11 @@ export interface SimulationOptions {
   faultyMs: number;
   calmMs: number;
   timeouts?: Partial<RaftTimeouts>;
+  /**
+   * Let crashed voters come back with an empty disk too: unsafe in Raft, so the invariants
+   * must catch it (this shows the checks can fail).
+   */
+  unsafeVoterDiskLoss?: boolean;
   /** Receives a line per quorum transition and fault, to debug a failing seed. */
   trace?: (line: string) => void;
 }
@@ -102,6 +107,18 @@ interface SimNode {
   delivered: CommittedBatch[];
   /** How many leading batches of the disk equal the committed log. */
   matched: number;
+}
+
+/** How many leading batches end below `offset` (binary search; batches are in offset order). */
+function batchesBelow(batches: readonly DiskBatch[], offset: bigint): number {
+  let lo = 0;
+  let hi = batches.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (batches[mid]!.lastOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const sameBatch = (a: DiskBatch, b: DiskBatch) => a.baseOffset === b.baseOffset && a.lastOffset === b.lastOffset && a.epoch === b.epoch && a.crc === b.crc;
@@ -201,8 +218,7 @@ export async function runRaftSimulation(o: SimulationOptions): Promise<Simulatio
       n.lastHw = hw;
       // Its committed prefix must be the committed log, extending it if it knows more.
       refreshMatch(n);
-      let k = 0;
-      while (k < n.disk.batches.length && n.disk.batches[k]!.lastOffset < hw) k++;
+      const k = batchesBelow(n.disk.batches, hw);
       if (k > 0 && n.disk.batches[k - 1]!.lastOffset !== hw - 1n) fail(`node ${n.id}'s high watermark ${hw} is inside a batch`);
       if (n.matched < Math.min(k, committed.length)) fail(`node ${n.id} holds a different entry at committed batch ${n.matched} (hw ${hw})`);
       while (committed.length < k) {
@@ -265,7 +281,7 @@ export async function runRaftSimulation(o: SimulationOptions): Promise<Simulatio
         report.crashes++;
         trace(`crash node ${victim.id}`);
         crash(victim);
-        const wipe = !victim.voter && chance(0.5);
+        const wipe = (!victim.voter || o.unsafeVoterDiskLoss === true) && chance(0.5);
         scheduler.schedule(between(50, 3000), () => {
           if (victim.client !== null || victim.stopping) return;
           if (wipe) {
