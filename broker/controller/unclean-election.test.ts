@@ -1,83 +1,41 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BrokerConfig } from "../config/broker-config.ts";
-import { ManualTime } from "../log/test-support.ts";
 import { ErrorCode } from "../protocol/errors.ts";
-import { QuorumController } from "./controller.ts";
 import { ConfigResourceType, LeaderRecoveryState, NO_LEADER } from "./metadata-image.ts";
-import { MemoryRaftLogStore } from "./quorum/raft-log-store.ts";
-import { SingleVoterQuorum } from "./quorum/single-voter-quorum.ts";
-import { seededRandom } from "./replica-placer.ts";
-import { testRegistration } from "./test-support.ts";
-import { randomUuid } from "./uuid.ts";
+import { type ControllerWithBrokers, controllerWithBrokers } from "./test-support.ts";
 
-const dirs: string[] = [];
+const open: ControllerWithBrokers[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const c of open.splice(0)) c.close();
 });
 
 const SESSION_MS = 9000;
 const INTERVAL_MS = 5000;
 const SET = 0;
 
-/** Lets queued controller commands (fencing, the periodic election) run. */
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-};
-
 /**
  * A controller (node 0) with brokers 1 and 2 active and topic "u" on replicas [1, 2] led by
  * 1, with `configs` as topic overrides; unclean.leader.election.interval.ms is INTERVAL_MS.
  */
 async function cluster(configs: { name: string; value: string }[] = []) {
-  const dir = mkdtempSync(join(tmpdir(), "samsa-unclean-"));
-  dirs.push(dir);
-  const time = new ManualTime();
-  const controller = new QuorumController({
-    nodeId: 0,
-    clusterId: randomUuid(),
-    quorum: new SingleVoterQuorum({ nodeId: 0, dir, store: new MemoryRaftLogStore(), clock: time }),
-    config: new BrokerConfig(
-      new Map([
-        ["node.id", "0"],
-        ["broker.session.timeout.ms", String(SESSION_MS)],
-        ["unclean.leader.election.interval.ms", String(INTERVAL_MS)],
-      ]),
-    ),
-    random: seededRandom(7),
-    registration: testRegistration(),
-    clock: time,
+  const c = await controllerWithBrokers({
+    brokers: [1, 2],
+    seed: 7,
+    config: { "broker.session.timeout.ms": String(SESSION_MS), "unclean.leader.election.interval.ms": String(INTERVAL_MS) },
   });
-  await controller.start();
-  const epochs = new Map<number, bigint>();
-  const beat = (id: number) =>
-    controller.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: controller.image.provenance.lastOffset, wantFence: false, wantShutDown: false });
-  for (const id of [1, 2]) {
-    epochs.set(id, (await controller.registerBroker({ brokerId: id, ...testRegistration() })).brokerEpoch);
-    await beat(id);
-  }
+  open.push(c);
+  const { controller } = c;
   const [created] = await controller.createTopics({
     topics: [{ name: "u", numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs }],
     validateOnly: false,
   });
   expect(created!.errorCode).toBe(ErrorCode.NONE);
-  /** Lets `ms` pass while only `alive` heartbeat, then runs what fell due. */
-  const pass = async (ms: number, alive: number[]) => {
-    for (let t = 0; t < ms; t += 1000) {
-      time.advance(1000);
-      for (const id of alive) await beat(id);
-      await settle();
-    }
-  };
   const setUnclean = (value: string) =>
     controller.incrementalAlterConfigs({
       resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: "u", configs: [{ name: "unclean.leader.election.enable", configOperation: SET, value }] }],
       validateOnly: false,
     });
   const state = () => controller.image.partition("u", 0)!;
-  return { controller, time, beat, pass, setUnclean, state, topicId: created!.topicId, epochs };
+  return { ...c, setUnclean, state, topicId: created!.topicId };
 }
 
 describe("unclean leader election", () => {

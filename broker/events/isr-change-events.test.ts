@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BrokerConfig } from "../config/broker-config.ts";
-import { QuorumController } from "../controller/controller.ts";
-import { MemoryRaftLogStore } from "../controller/quorum/raft-log-store.ts";
-import { SingleVoterQuorum } from "../controller/quorum/single-voter-quorum.ts";
-import { seededRandom } from "../controller/replica-placer.ts";
-import { testRegistration } from "../controller/test-support.ts";
-import { randomUuid } from "../controller/uuid.ts";
-import { ManualTime, makeTmpDir, openTestLog, removeDir } from "../log/test-support.ts";
+import { type ControllerWithBrokers, controllerWithBrokers } from "../controller/test-support.ts";
+import { makeTmpDir, openTestLog, removeDir } from "../log/test-support.ts";
 import { encodeRecordBatch } from "../protocol/records/record-batch.ts";
 import { AlterPartitionManager } from "../replication/alter-partition-manager.ts";
 import { Partition } from "../replication/partition.ts";
@@ -25,9 +19,11 @@ const settle = async () => {
 
 const dirs: string[] = [];
 const logs: Partition[] = [];
+const opened: ControllerWithBrokers[] = [];
 afterEach(() => {
   for (const p of logs.splice(0)) p.log.close();
   for (const d of dirs.splice(0)) removeDir(d);
+  for (const c of opened.splice(0)) c.close();
 });
 
 /**
@@ -35,23 +31,11 @@ afterEach(() => {
  * through a real AlterPartitionManager to the real controller, events into `events`.
  */
 async function leaderWithController() {
-  const time = new ManualTime(1_000_000);
+  const c = await controllerWithBrokers({ brokers: [1, 2], config: { "broker.session.timeout.ms": "600000" } });
+  opened.push(c);
+  const { controller, time } = c;
   const dir = makeTmpDir("samsa-isr-events-");
   dirs.push(dir);
-  const controller = new QuorumController({
-    nodeId: 0,
-    clusterId: randomUuid(),
-    quorum: new SingleVoterQuorum({ nodeId: 0, dir, store: new MemoryRaftLogStore(), clock: time }),
-    config: new BrokerConfig(new Map([["node.id", "0"], ["broker.session.timeout.ms", "600000"]])),
-    random: seededRandom(1),
-    registration: testRegistration(),
-    clock: time,
-  });
-  await controller.start();
-  for (const id of [1, 2]) {
-    const { brokerEpoch } = await controller.registerBroker({ brokerId: id, ...testRegistration() });
-    await controller.brokerHeartbeat({ brokerId: id, brokerEpoch, currentMetadataOffset: controller.image.provenance.lastOffset, wantFence: false, wantShutDown: false });
-  }
   const [created] = await controller.createTopics({
     topics: [{ name: "orders", numPartitions: -1, replicationFactor: -1, assignments: [0, 1, 2, 3].map((i) => ({ partitionIndex: i, brokerIds: [0, 1, 2] })), configs: [] }],
     validateOnly: false,
@@ -82,6 +66,7 @@ async function leaderWithController() {
 describe("ISR change events from the leader", () => {
   it("a lagging follower's removal is reported once the controller commits it, naming the replica and how far behind it was", async () => {
     const { controller, time, p, events, follow } = await leaderWithController();
+    const start = time.now();
     p.appendRecordsToLeader(batch(12), 1);
     follow(1, 12);
     follow(2, 12);
@@ -104,7 +89,7 @@ describe("ISR change events from the leader", () => {
       details: { broker: 2, followerLogEndOffset: 5, leaderLogEndOffset: 42, offsetLag: 37, replicaLagTimeMaxMs: LAG_MS, leader: 0, isr: [0, 1] },
     });
     // Caught up at its fetch of offset 12 (then the leader's end), at the start.
-    expect(shrink!.details.lastCaughtUpTimeMs).toBe(1_000_000);
+    expect(shrink!.details.lastCaughtUpTimeMs).toBe(start);
     expect(shrink!.details.lagMs).toBe(LAG_MS + 1500);
     expect(shrink!.cause).toBe("replica 2 fell behind: last caught up 11.5 s ago (replica.lag.time.max.ms=10000), log end 5 vs leader 42");
 

@@ -10,13 +10,16 @@ import { SingleVoterQuorum } from "../quorum/single-voter-quorum.ts";
 import { seededRandom } from "../replica-placer.ts";
 import { clusterStateObserver } from "./cluster-state-observer.ts";
 import { IllegalStateTransition, StateMachine } from "./state-machine.ts";
-import { testRegistration } from "../test-support.ts";
-import { ManualTime } from "../../log/test-support.ts";
+import { type ControllerWithBrokers, controllerWithBrokers, testRegistration } from "../test-support.ts";
 import { ConfigResourceType, LeaderRecoveryState } from "../metadata-image.ts";
 
 type Event = Omit<StateChangeEvent, "node" | "at">;
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const opened: ControllerWithBrokers[] = [];
+afterEach(() => {
+  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+  opened.splice(0).forEach((c) => c.close());
+});
 
 const registration = testRegistration;
 
@@ -44,47 +47,14 @@ const UNCLEAN_INTERVAL_MS = 5000;
 
 /** A controller on a manual clock with brokers 1 and 2 active, its events collected. */
 async function startWithBrokers() {
-  const dir = mkdtempSync(join(tmpdir(), "samsa-sm-"));
-  dirs.push(dir);
-  const time = new ManualTime();
   const events: Event[] = [];
-  const quorum = new SingleVoterQuorum({ nodeId: 0, dir, store: new MemoryRaftLogStore(), clock: time });
-  const controller = new QuorumController({
-    nodeId: 0,
-    clusterId: "AAAAAAAAAAAAAAAAAAAAAQ",
-    quorum,
-    config: new BrokerConfig(
-      new Map([
-        ["node.id", "0"],
-        ["broker.session.timeout.ms", String(SESSION_MS)],
-        ["unclean.leader.election.interval.ms", String(UNCLEAN_INTERVAL_MS)],
-      ]),
-    ),
-    random: seededRandom(1),
-    registration: registration(),
-    clock: time,
+  const c = await controllerWithBrokers({
+    brokers: [1, 2],
+    config: { "broker.session.timeout.ms": String(SESSION_MS), "unclean.leader.election.interval.ms": String(UNCLEAN_INTERVAL_MS) },
+    beforeStart: (controller) => controller.onImage(clusterStateObserver((e) => events.push(e), () => 1, () => controller.isActive())),
   });
-  controller.onImage(clusterStateObserver((e) => events.push(e), () => quorum.leaderAndEpoch().epoch, () => controller.isActive()));
-  await controller.start();
-  const epochs = new Map<number, bigint>();
-  const beat = (id: number) =>
-    controller.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: controller.image.provenance.lastOffset, wantFence: false, wantShutDown: false });
-  for (const id of [1, 2]) {
-    epochs.set(id, (await controller.registerBroker({ brokerId: id, ...registration() })).brokerEpoch);
-    await beat(id);
-  }
-  const settle = async () => {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  };
-  /** Lets `ms` pass while only `alive` heartbeat. */
-  const pass = async (ms: number, alive: number[]) => {
-    for (let t = 0; t < ms; t += 1000) {
-      time.advance(1000);
-      for (const id of alive) await beat(id);
-      await settle();
-    }
-  };
-  return { controller, events, beat, pass, epochs };
+  opened.push(c);
+  return { ...c, events };
 }
 
 describe("cluster state machines over committed metadata", () => {
