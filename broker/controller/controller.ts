@@ -82,6 +82,8 @@ export interface ControllerApi {
 /**
  * Kafka's unclean.leader.election.interval.ms (an internal config, 5 minutes): how often the
  * active controller retries elections for leaderless partitions whose topic allows unclean ones.
+ * Internal in Kafka (DescribeConfigs does not list it), so it is read here, not declared with
+ * the broker configs.
  */
 const UNCLEAN_ELECTION_INTERVAL_CONFIG = "unclean.leader.election.interval.ms";
 const UNCLEAN_ELECTION_INTERVAL_DEFAULT_MS = 300_000;
@@ -135,6 +137,9 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.sessions = new BrokerSessions(this.clock, this.config.int("broker.session.timeout.ms"));
     this.onError = options.onError ?? (() => undefined);
     this.uncleanElectionIntervalMs = Number(this.config.get(UNCLEAN_ELECTION_INTERVAL_CONFIG) ?? UNCLEAN_ELECTION_INTERVAL_DEFAULT_MS);
+    if (!Number.isInteger(this.uncleanElectionIntervalMs) || this.uncleanElectionIntervalMs < 1) {
+      throw new Error(`Invalid value ${this.config.get(UNCLEAN_ELECTION_INTERVAL_CONFIG)} for configuration ${UNCLEAN_ELECTION_INTERVAL_CONFIG}: Value must be at least 1`);
+    }
     this.current = MetadataImage.empty(options.clusterId);
     this.loading = new MetadataDelta(this.current);
   }

@@ -120,4 +120,10 @@ describe("unclean leader election", () => {
     await c.beat(2);
     expect(c.state()).toMatchObject({ leader: 2, isr: [2], leaderRecoveryState: LeaderRecoveryState.RECOVERING });
   });
+
+  it("refuses an unclean.leader.election.interval.ms below 1 as Kafka's config validation does", async () => {
+    await expect(controllerWithBrokers({ brokers: [], config: { "unclean.leader.election.interval.ms": "0" } })).rejects.toThrow(
+      "Invalid value 0 for configuration unclean.leader.election.interval.ms: Value must be at least 1",
+    );
+  });
 });
