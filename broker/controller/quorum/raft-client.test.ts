@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LogRaftStore } from "./log-raft-store.ts";
 import { metadataRecord, type MetadataRecord } from "../metadata-record-serde.ts";
 import type { CommittedBatch, LeaderAndEpoch } from "./metadata-quorum.ts";
-import { MemoryQuorumStateStore } from "./quorum-state.ts";
+import { FileQuorumStateStore, MemoryQuorumStateStore, readQuorumState } from "./quorum-state.ts";
 import { DEFAULT_RAFT_TIMEOUTS, RaftClient } from "./raft-client.ts";
 import { MemoryRaftLogStore } from "./raft-log-store.ts";
 import { RaftRole } from "./raft-quorum-state.ts";
@@ -167,5 +171,45 @@ describe("RaftClient", () => {
     expect(oldLog.equals(q.logs.get(next.nodeId)!.read(0n, 1 << 20))).toBe(true);
     await q.runFor(1000); // the third voter learns the high watermark on its next fetch
     for (const id of [1, 2, 3]) expect(names(q.committed.get(id)!)).toEqual(["kept", "new"]);
+  });
+
+  it("as the only voter on disk, leads at once and replays its whole log after a restart, like the single voter", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "samsa-raft-")), "__cluster_metadata-0");
+    try {
+      const open = async () => {
+        const scheduler = new SimScheduler(1_000);
+        const client = new RaftClient({
+          nodeId: 3,
+          voters: [3],
+          log: LogRaftStore.open({ dir, clock: scheduler, timer: scheduler }),
+          stateStore: new FileQuorumStateStore(dir),
+          network: { send: () => Promise.reject(new Error("a lone voter sends nothing")) },
+          clock: scheduler,
+          random: seededRandom(3),
+        });
+        const seen: CommittedBatch[] = [];
+        client.register({ handleCommit: (b) => seen.push(b), handleLeaderChange: () => {} });
+        await client.start();
+        while (scheduler.step(scheduler.now())) await settle();
+        await settle();
+        return { client, seen, scheduler };
+      };
+      const first = await open();
+      expect(first.client.isLeader()).toBe(true);
+      expect(first.scheduler.now()).toBe(1_000); // no election timeout
+      await first.client.append(first.client.quorum.epoch, [topic("one")]);
+      await first.client.append(first.client.quorum.epoch, [topic("two")]);
+      await first.client.close();
+      expect(readQuorumState(dir)).toEqual({ leaderId: 3, leaderEpoch: 1, votedId: 3, currentVoters: [3] });
+
+      const second = await open();
+      expect(second.client.isLeader()).toBe(true);
+      expect(second.client.leaderAndEpoch()).toEqual({ leaderId: 3, epoch: 2 });
+      expect(names(second.seen)).toEqual(["one", "two"]);
+      expect(second.client.highWatermark()).toBe(second.client.endOffset());
+      await second.client.close();
+    } finally {
+      rmSync(join(dir, ".."), { recursive: true, force: true });
+    }
   });
 });

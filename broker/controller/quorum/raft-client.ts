@@ -112,8 +112,7 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
   private queue: Promise<unknown> = Promise.resolve();
   private started = false;
   private closed = false;
-  /** The first unexpected error; the client stops acting after it. */
-  failure: unknown = null;
+  private firstFailure: unknown = null;
 
   /** Bumped on every transition: timers and responses from an older state are ignored. */
   private generation = 0;
@@ -141,6 +140,11 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
     this.voters = [...options.voters];
     this.timeouts = { ...DEFAULT_RAFT_TIMEOUTS, ...options.timeouts };
     this.quorum = new RaftQuorumState(options.nodeId, this.voters, options.stateStore, options.onTransition);
+  }
+
+  /** The first unexpected error (a bug or a failed disk); the client stops acting after it. */
+  get failure(): unknown {
+    return this.firstFailure;
   }
 
   // ---- MetadataQuorum
@@ -391,7 +395,7 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
       case RaftRole.Unattached: {
         this.notifyLeader(null);
         if (!this.quorum.isVoter) return this.fetchFromLeader();
-        const timeout = this.electionTimeoutOverride ?? (this.voters.length === 1 ? 0 : this.randomElectionTimeout());
+        const timeout = this.electionTimeoutOverride ?? this.firstElectionTimeout();
         this.electionTimeoutOverride = null;
         return this.setRoleTimer(timeout, () => this.transition(() => this.quorum.transitionToProspective()));
       }
@@ -413,13 +417,18 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
         return this.fetchFromLeader();
       case RaftRole.Resigned:
         this.notifyLeader(null);
-        return this.setRoleTimer(this.randomElectionTimeout(), () => this.transition(() => this.quorum.transitionToProspective()));
+        return this.setRoleTimer(this.firstElectionTimeout(), () => this.transition(() => this.quorum.transitionToProspective()));
     }
   }
 
   private setRoleTimer(ms: number, fire: () => Promise<void>): void {
     this.cancelRoleTimer();
     this.cancelRoleTimer = this.options.clock.schedule(ms, () => this.enqueueIfCurrent(this.generation, fire));
+  }
+
+  /** A lone voter has nobody to wait for: it elects itself at once. */
+  private firstElectionTimeout(): number {
+    return this.voters.length === 1 ? 0 : this.randomElectionTimeout();
   }
 
   private randomElectionTimeout(): number {
@@ -714,6 +723,7 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
   }
 
   private waitForCommit(lastOffset: bigint): Promise<void> {
+    if (lastOffset < this.hw) return Promise.resolve(); // a lone voter commits as it appends
     return new Promise((resolve, reject) => this.commitWaiters.push({ offset: lastOffset, resolve, reject }));
   }
 
@@ -755,7 +765,7 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
       try {
         return await task();
       } catch (e) {
-        if (!(e instanceof KafkaError)) this.failure = e;
+        if (!(e instanceof KafkaError)) this.firstFailure = e;
         throw e;
       }
     });

@@ -249,6 +249,7 @@ export async function runRaftSimulation(o: SimulationOptions): Promise<Simulatio
 
   // ---- workload: the current leader appends now and then
   let recordNo = 0;
+  let lastAckAt = -1;
   const appendOnLeader = (): void => {
     const leader = live().find((n) => n.client!.isLeader());
     if (!leader) return;
@@ -257,6 +258,7 @@ export async function runRaftSimulation(o: SimulationOptions): Promise<Simulatio
     leader.client!.append(epoch, records).then(
       (r) => {
         report.ackedAppends++;
+        lastAckAt = scheduler.now();
         acked.push({ baseOffset: r.baseOffset, epoch });
       },
       () => {},
@@ -357,6 +359,7 @@ export async function runRaftSimulation(o: SimulationOptions): Promise<Simulatio
   network.faults = { dropRate: 0, minDelayMs: 1, maxDelayMs: 10, slowRate: 0 };
   for (const n of nodes) start(n);
   await runUntil(o.faultyMs + o.calmMs);
+  if (lastAckAt < o.faultyMs) fail(`no append was acknowledged in ${o.calmMs} ms of calm`);
   const leader = live().find((n) => n.client!.isLeader());
   if (!leader) fail(`no leader after ${o.calmMs} ms of calm (roles: ${live().map((n) => `${n.id}:${n.client!.quorum.role}@${n.client!.quorum.epoch}`).join(" ")})`);
   else {
