@@ -11,6 +11,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey } from "../broker/protocol/generated/apis.ts";
+import { ZERO_UUID } from "../broker/protocol/generated/support.ts";
 import { ApacheKafka } from "./helpers/apache-kafka.ts";
 import { TestCluster } from "./helpers/cluster-nodes.ts";
 import { committedOffsets, produceEach, readStateChanges, waitFor, withWire } from "./helpers/groups.ts";
@@ -96,6 +97,40 @@ describe("topics with three replicas and min ISR 2 from the Python clients and k
     const got = await consumeAll(cluster.node(1).bootstrap, "rf3-kafka-python");
     expect(new Set(got.map((m) => m.payload))).toEqual(new Set(range(0, 300).map((i) => `v${i}`)));
     expect(got).toHaveLength(300);
+  });
+});
+
+/** A consumer's Fetch v12 (replica id -1, so with KIP-392 client metadata) of partition 0 from one broker. */
+async function consumerFetch(bootstrap: string, topic: string): Promise<{ errorCode: number; highWatermark: number; bytes: number }> {
+  const r = await withWire(bootstrap, (c) =>
+    c.request(ApiKey.Fetch, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1_048_576,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1_048_576, replicaDirectoryId: ZERO_UUID }] }],
+      forgottenTopicsData: [],
+      rackId: "",
+    }),
+  );
+  const p = r.responses[0]!.partitions[0]!;
+  return { errorCode: p.errorCode, highWatermark: Number(p.highWatermark), bytes: p.records?.length ?? 0 };
+}
+
+describe("fetching from a follower (KIP-392)", () => {
+  // Kafka 3.9 serves a consumer's Fetch v11+ from a follower, up to the follower's high
+  // watermark (FetchParams.fetchOnlyLeader is false once the request carries client
+  // metadata); Samsa answers NOT_LEADER_OR_FOLLOWER. Clients only fetch from followers when
+  // a leader names a preferred read replica (replica.selector.class), so none does here yet.
+  it.fails("a consumer's Fetch v12 to a follower is answered from the follower's log, up to its high watermark", async () => {
+    const p = (await partitions("rf3-confluent"))[0]!;
+    const follower = p.replicas.find((id) => id !== p.leader)!;
+    const fromLeader = await consumerFetch(cluster.node(p.leader).bootstrap, "rf3-confluent");
+    const fromFollower = await consumerFetch(cluster.node(follower).bootstrap, "rf3-confluent");
+    expect(fromFollower).toEqual(fromLeader);
   });
 });
 
