@@ -213,11 +213,6 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
     this.cancelRoleTimer();
   }
 
-  /** Resolves once every task queued so far has run. */
-  idle(): Promise<void> {
-    return this.queue.then(() => undefined);
-  }
-
   /** DescribeQuorum's data; only the leader has it. */
   describeQuorum(): QuorumDescription {
     if (this.leader === null || this.quorum.role !== RaftRole.Leader) {
