@@ -168,6 +168,8 @@ interface Round {
   isrMs: number | null;
   /** Whether the ISR shrank at all during the round. */
   shrank: boolean;
+  /** SIGKILL: how long the restarted process took to load its logs and listen. */
+  restartMs: number | null;
 }
 
 async function faultRound(cluster: TestCluster, n: number): Promise<Round> {
@@ -182,6 +184,7 @@ async function faultRound(cluster: TestCluster, n: number): Promise<Round> {
   let isrMs: number | null = null;
   let shrank = false;
   let back = false;
+  let restartMs: number | null = null;
   const watcher = (async () => {
     while (performance.now() - t0 < RECOVERY_LIMIT_MS) {
       const ps = await describe(cluster, back ? new Set() : down);
@@ -199,7 +202,9 @@ async function faultRound(cluster: TestCluster, n: number): Promise<Round> {
   if (fault === "kill") {
     await node.stop("SIGKILL");
     await sleep(outageMs);
+    const t1 = performance.now();
     await node.launch();
+    restartMs = performance.now() - t1;
   } else {
     process.kill(node.pid, "SIGSTOP");
     await sleep(outageMs);
@@ -207,7 +212,7 @@ async function faultRound(cluster: TestCluster, n: number): Promise<Round> {
   }
   back = true;
   await watcher;
-  return { n, fault, node: id, outageMs, leadersMs, isrMs, shrank };
+  return { n, fault, node: id, outageMs, leadersMs, isrMs, shrank, restartMs };
 }
 
 // ---- the check ----------------------------------------------------------------------------------
@@ -302,6 +307,7 @@ async function main(): Promise<void> {
   };
   console.log(`broker overrides: ${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(" ")}`);
   const cluster = await TestCluster.start(3, overrides);
+  let ck: ReturnType<typeof confluentProducer> | undefined;
   const cleanup = () => {
     for (const n of cluster.nodes) {
       try {
@@ -329,7 +335,7 @@ async function main(): Promise<void> {
     console.log(`cluster up and topic ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; load: ${KAFKAJS_PRODUCERS} kafkajs idempotent producers (batches of 5, one in flight) + confluent_kafka idempotent at ${CK_RATE}/s, all acks=all`);
 
     const loops = Array.from({ length: KAFKAJS_PRODUCERS }, (_, i) => kafkajsLoop(kafka, i));
-    const ck = confluentProducer(cluster.bootstrap);
+    ck = confluentProducer(cluster.bootstrap);
     await sleep(3000);
     const rounds: Round[] = [];
     for (let n = 1; n <= ROUNDS; n++) {
@@ -339,7 +345,7 @@ async function main(): Promise<void> {
       const after = [...sent.values()].reduce((a, s) => a + s.acked.length, 0);
       const ms = (x: number | null) => (x === null ? `not within ${RECOVERY_LIMIT_MS / 1000} s` : `${(x / 1000).toFixed(1)} s`);
       console.log(
-        `round ${String(n).padStart(3)}: ${r.fault === "kill" ? "SIGKILL" : "SIGSTOP"} node ${r.node}, ${r.fault === "kill" ? "down" : "paused"} ${(r.outageMs / 1000).toFixed(1)} s; ` +
+        `round ${String(n).padStart(3)}: ${r.fault === "kill" ? "SIGKILL" : "SIGSTOP"} node ${r.node}, ${r.fault === "kill" ? `down ${(r.outageMs / 1000).toFixed(1)} s, restart took ${(r.restartMs! / 1000).toFixed(1)} s` : `paused ${(r.outageMs / 1000).toFixed(1)} s`}; ` +
           `leaders ${ms(r.leadersMs)}, full ISR ${ms(r.isrMs)}${r.shrank ? "" : " (ISR never shrank)"}; ${after - before} acks during the round`,
       );
       if (r.isrMs === null) console.log("  the ISRs did not heal; continuing (the next fault hits a degraded cluster)");
@@ -371,6 +377,7 @@ total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     process.exitCode = v.lost + v.duplicated + v.outOfOrder > 0 ? 1 : 0;
   } finally {
     stopping = true;
+    ck?.stop();
     cleanup();
     await cluster.destroy();
   }
