@@ -99,6 +99,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "replica.fetch.max.bytes", type: "INT", default: "1048576", min: 0 },
   { name: "replica.fetch.response.max.bytes", type: "INT", default: "10485760", min: 0 },
   { name: "replica.fetch.backoff.ms", type: "INT", default: "1000", min: 0 },
+  { name: "replica.high.watermark.checkpoint.interval.ms", type: "LONG", default: "5000", min: 1 },
   { name: "replica.socket.timeout.ms", type: "INT", default: "30000" },
   { name: "fetch.max.bytes", type: "INT", default: "57671680", min: 0 },
   // Samsa's own: false leaves out the __state_changes topic, so the cluster looks like Apache

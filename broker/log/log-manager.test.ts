@@ -62,6 +62,18 @@ describe("LogManager", () => {
     expect(m.allLogs().length).toBe(2);
   });
 
+  it("checkpoints high watermarks every replica.high.watermark.checkpoint.interval.ms from the start, as Kafka's ReplicaManager does", () => {
+    const dir = join(root, "d1");
+    const m = manager([dir], { config: { "log.dirs": [dir], "log.initial.task.delay.ms": 30_000, "replica.high.watermark.checkpoint.interval.ms": 200 } });
+    fill(m, "t", 0, 2);
+    m.getLog("t", 0)!.updateHighWatermark(7);
+    time.advance(200);
+    expect(fs.readFileSync(join(dir, "replication-offset-checkpoint"), "utf8")).toBe("0\n1\nt 0 7\n");
+    m.getLog("t", 0)!.updateHighWatermark(10);
+    time.advance(200);
+    expect(fs.readFileSync(join(dir, "replication-offset-checkpoint"), "utf8")).toBe("0\n1\nt 0 10\n");
+  });
+
   it("recovers after a crash using the checkpoints written on schedule", () => {
     const dir = join(root, "d1");
     let m = manager();

@@ -140,14 +140,15 @@ export class LogManager {
     if (this.offlineDirs.size === this.logDirs.length) {
       throw new Error(`All log dirs failed to load: ${[...this.offlineDirs.values()].join("; ")}`);
     }
-    const delay = this.cfg["log.initial.task.delay.ms"];
-    const every = (period: number, task: () => void, name: string) =>
+    const initialDelay = this.cfg["log.initial.task.delay.ms"];
+    const every = (period: number, task: () => void, name: string, delay = initialDelay) =>
       this.tasks.push(schedulePeriodic(this.timer, delay, period, task, (e) => this.logger.error(`${name} failed: ${(e as Error).message}`)));
     every(this.cfg["log.retention.check.interval.ms"], () => this.cleanupLogs(), "log retention");
     every(this.cfg["log.flush.scheduler.interval.ms"], () => this.flushDirtyLogs(), "log flusher");
     every(this.cfg["log.flush.offset.checkpoint.interval.ms"], () => this.checkpointRecoveryPoints(), "recovery point checkpoint");
     every(this.cfg["log.flush.start.offset.checkpoint.interval.ms"], () => this.checkpointLogStartOffsets(), "log start offset checkpoint");
-    every(this.cfg["replica.high.watermark.checkpoint.interval.ms"], () => this.checkpointHighWatermarks(), "high watermark checkpoint");
+    // Kafka's ReplicaManager starts this one at once, not after the log manager's initial delay.
+    every(this.cfg["replica.high.watermark.checkpoint.interval.ms"], () => this.checkpointHighWatermarks(), "high watermark checkpoint", 0);
     if (this.cfg["log.cleaner.enable"]) {
       this.logCleaner = new LogCleaner({
         config: this.cfg,

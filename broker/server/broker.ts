@@ -79,6 +79,7 @@ export class Broker implements BrokerServices {
         "log.flush.offset.checkpoint.interval.ms": config.int("log.flush.offset.checkpoint.interval.ms"),
         "log.flush.start.offset.checkpoint.interval.ms": config.int("log.flush.start.offset.checkpoint.interval.ms"),
         "log.flush.scheduler.interval.ms": config.int("log.flush.scheduler.interval.ms"),
+        "replica.high.watermark.checkpoint.interval.ms": config.int("replica.high.watermark.checkpoint.interval.ms"),
         "log.cleaner.enable": config.bool("log.cleaner.enable"),
         "log.cleaner.backoff.ms": config.int("log.cleaner.backoff.ms"),
         "log.cleaner.dedupe.buffer.size": config.int("log.cleaner.dedupe.buffer.size"),
