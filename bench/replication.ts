@@ -17,7 +17,8 @@
  *   npx tsx bench/replication.ts [--records 200000] [--sizes 100,1024] [--tools kcat,perf]
  *       [--latency-rate 1000] [--latency-seconds 10] [--catchup-mb 200] [--only produce,latency,catchup]
  *
- * Set NODE_OPTIONS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) to profile the brokers.
+ * To profile the brokers (node refuses --cpu-prof in NODE_OPTIONS), see bench/cpu-profile.cjs:
+ *   SAMSA_CPU_PROF_DIR=/tmp/prof NODE_OPTIONS="--require $PWD/bench/cpu-profile.cjs" npx tsx bench/replication.ts
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
     if (ONLY.has("latency")) await latencyPhase(cluster);
     if (ONLY.has("catchup")) await catchupPhase(cluster, dir);
   } finally {
-    // A clean stop, so a --cpu-prof profile is written.
+    // A clean stop, so bench/cpu-profile.cjs writes its profiles.
     await Promise.all(cluster.nodes.slice(1).map((n) => n.stop("SIGTERM")));
     await cluster.node(0).stop("SIGTERM");
     await cluster.destroy();
