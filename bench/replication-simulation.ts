@@ -10,7 +10,7 @@ import { runReplicationSimulation, type SimulationResult } from "../broker/repli
 const seeds = Number(process.argv[2] ?? 2000);
 const first = Number(process.argv[3] ?? 1);
 const durationMs = Number(process.argv[4] ?? 4000);
-const totals = { events: 0, crashes: 0, powerLosses: 0, lostUnflushedOffsets: 0, elections: 0, produced: 0, ackedAll: 0, ackedOne: 0, lostAckedAll: 0, lostAckedOne: 0, invariantChecks: 0 };
+const totals = { events: 0, crashes: 0, powerLosses: 0, lostUnflushedOffsets: 0, networkFaults: 0, messagesDropped: 0, elections: 0, produced: 0, ackedAll: 0, ackedOne: 0, lostAckedAll: 0, lostAckedOne: 0, invariantChecks: 0 };
 const failures: SimulationResult[] = [];
 const started = performance.now();
 for (let seed = first; seed < first + seeds; seed++) {

@@ -8,6 +8,8 @@ export interface FaultInjectorOptions {
   random: SimRandom;
   scheduler: SimScheduler;
   network: SimNetwork;
+  /** The controller's node id: links to it can be cut too (the controller itself never crashes). */
+  controllerId: number;
   brokers: readonly SimBroker[];
   controller: () => MetadataImage;
   topic: string;
@@ -25,9 +27,6 @@ export interface FaultStats {
   lossyPeriods: number;
   slowPeriods: number;
 }
-
-/** Controller node id (never crashes: the quorum of one is issue 10's business). */
-const CONTROLLER_ID = 0;
 
 /**
  * Chooses the faults of a run, a few times a simulated second:
@@ -88,7 +87,7 @@ export class FaultInjector {
       this.stats.powerLosses++;
       this.later(random.int(100, 3000), () => this.restart(victim));
     } else if (roll < 0.45) {
-      const ids = [CONTROLLER_ID, ...brokers.map((b) => b.id)];
+      const ids = [this.options.controllerId, ...brokers.map((b) => b.id)];
       const a = random.pick(ids);
       const b = random.pick(ids.filter((id) => id !== a));
       network.setCut(a, b, true);

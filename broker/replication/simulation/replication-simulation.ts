@@ -40,6 +40,10 @@ export interface SimulationResult {
   crashes: number;
   powerLosses: number;
   lostUnflushedOffsets: number;
+  /** Cut links, lossy network periods and slow brokers. */
+  networkFaults: number;
+  /** Requests and responses the network lost. */
+  messagesDropped: number;
   elections: number;
   produced: number;
   ackedAll: number;
@@ -140,7 +144,7 @@ export async function runReplicationSimulation(seed: number, options: Simulation
   };
   const producer = new SimProducer({ id: PRODUCER_ID, scope: scheduler.scope() }, network, TOPIC, () => controller.image, replicaManagerOf, (ack) => invariants.onAck(ack, scheduler.now()), 1000);
   network.attach(producer.node);
-  const faults = new FaultInjector({ random, scheduler, network, brokers, controller: () => controller.image, topic: TOPIC, partitions, powerLoss: options.powerLoss ?? true, trace: options.trace });
+  const faults = new FaultInjector({ random, scheduler, network, controllerId: CONTROLLER_ID, brokers, controller: () => controller.image, topic: TOPIC, partitions, powerLoss: options.powerLoss ?? true, trace: options.trace });
 
   try {
     await controller.start();
@@ -227,6 +231,8 @@ export async function runReplicationSimulation(seed: number, options: Simulation
       crashes: faults.stats.crashes,
       powerLosses: faults.stats.powerLosses,
       lostUnflushedOffsets: faults.stats.lostUnflushedOffsets,
+      networkFaults: faults.stats.cuts + faults.stats.lossyPeriods + faults.stats.slowPeriods,
+      messagesDropped: network.dropped,
       elections,
       produced: producer.stats.sent,
       ackedAll: producer.stats.ackedAll,

@@ -35,12 +35,6 @@ export class SimScheduler implements Clock, Timer {
     };
   }
 
-  /** When the next live task is due (Infinity when none is). */
-  nextAt(): number {
-    this.dropCancelled();
-    return this.heap[0]?.at ?? Infinity;
-  }
-
   /** Runs the next task and everything it started; false when the queue is empty. */
   async runNext(): Promise<boolean> {
     this.dropCancelled();
