@@ -267,8 +267,13 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
     return this.voteAnswer(granted);
   }
 
+  /** The leader other nodes should follow: none while this node has resigned. */
+  private leaderHint(): number {
+    return this.quorum.role === RaftRole.Resigned ? -1 : (this.quorum.leaderId ?? -1);
+  }
+
   private voteAnswer(voteGranted: boolean, errorCode: ErrorCodeValue = ErrorCode.NONE): VoteResponseData {
-    return { errorCode, leaderId: this.quorum.leaderId ?? -1, leaderEpoch: this.quorum.epoch, voteGranted };
+    return { errorCode, leaderId: this.leaderHint(), leaderEpoch: this.quorum.epoch, voteGranted };
   }
 
   /** Raft's election restriction: the candidate's last entry is at least as recent as ours. */
@@ -296,13 +301,14 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
       // The first preferred successor starts at once, the others later, in order.
       const position = req.preferredSuccessors.indexOf(this.nodeId);
       this.electionTimeoutOverride = position < 0 ? null : Math.floor((position * this.timeouts.electionBackoffMaxMs) / Math.max(1, this.voters.length - 1));
+      this.abandonedLeader = { epoch: req.leaderEpoch, leaderId: req.leaderId };
       await this.transition(() => this.quorum.transitionToUnattached(req.leaderEpoch));
     }
     return this.epochAnswer(ErrorCode.NONE);
   }
 
   private epochAnswer(errorCode: ErrorCodeValue): QuorumEpochResponseData {
-    return { errorCode, leaderId: this.quorum.leaderId ?? -1, leaderEpoch: this.quorum.epoch };
+    return { errorCode, leaderId: this.leaderHint(), leaderEpoch: this.quorum.epoch };
   }
 
   private async onFetch(source: number, req: FetchRequestData, respond: (r: FetchResponseData) => void): Promise<void> {
@@ -346,7 +352,7 @@ export class RaftClient implements MetadataQuorum, RaftRequestHandler {
   }
 
   private fetchAnswer(errorCode: ErrorCodeValue, records: Buffer, divergingEpoch: FetchResponseData["divergingEpoch"]): FetchResponseData {
-    return { errorCode, leaderId: this.quorum.leaderId ?? -1, leaderEpoch: this.quorum.epoch, highWatermark: this.hw, divergingEpoch, records };
+    return { errorCode, leaderId: this.leaderHint(), leaderEpoch: this.quorum.epoch, highWatermark: this.hw, divergingEpoch, records };
   }
 
   private async completeHeldFetches(): Promise<void> {

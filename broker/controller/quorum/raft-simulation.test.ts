@@ -28,11 +28,12 @@ describe("Raft simulation", () => {
   });
 
   it("catches a voter that comes back with an empty disk, which Raft does not allow (the checks can fail)", { timeout: 60_000 }, async () => {
+    const SAFETY = /fewer than a majority|different entry|not committed|two leaders/;
     const caught: string[] = [];
     for (let seed = 1; seed <= 20 && caught.length === 0; seed++) {
       const r = await runRaftSimulation({ seed, voters: 3, observers: 0, faultyMs: 12_000, calmMs: 3_000, unsafeVoterDiskLoss: true });
-      caught.push(...r.violations);
+      caught.push(...r.violations.filter((v) => SAFETY.test(v)));
     }
-    expect(caught[0]).toMatch(/fewer than a majority|different entry|not committed|two leaders/);
+    expect(caught[0]).toMatch(SAFETY);
   });
 });
