@@ -21,6 +21,16 @@ import {
   incrementalAlterConfigs,
 } from "./configuration-control.ts";
 import type { ControlContext, ControllerResult } from "./controller-result.ts";
+import { DeferredControllerTask } from "./deferred-controller-task.ts";
+import { ElectionCause, ElectionCauses } from "./election-causes.ts";
+import {
+  balancePartitionLeaders,
+  type ElectLeadersCommand,
+  type ElectLeadersTopicResult,
+  ElectionType,
+  electLeaders,
+  hasImbalancedPartitions,
+} from "./leader-election-control.ts";
 import { MetadataDelta } from "./metadata-delta.ts";
 import { MetadataImage, NO_LEADER } from "./metadata-image.ts";
 import { metadataRecord } from "./metadata-record-serde.ts";
@@ -43,6 +53,13 @@ import {
   electUncleanLeaders,
   hasLeaderlessPartitions,
 } from "./replication-control.ts";
+import {
+  type AlterPartitionReassignmentsCommand,
+  alterPartitionReassignments,
+  listPartitionReassignments,
+  type OngoingTopicReassignment,
+  type ReassignableTopicResult,
+} from "./reassignment-control.ts";
 import { randomUuid } from "./uuid.ts";
 
 export interface QuorumControllerOptions {
@@ -77,6 +94,11 @@ export interface ControllerApi {
   brokerHeartbeat(cmd: BrokerHeartbeatCommand): Promise<BrokerHeartbeatReply>;
   /** A partition leader's ISR change; STALE_BROKER_EPOCH (thrown) if its broker epoch is not current. */
   alterPartition(cmd: AlterPartitionCommand): Promise<AlterPartitionReply>;
+  /** ElectLeaders: preferred or unclean elections an operator asks for; INVALID_REQUEST (thrown) for an unknown type. */
+  electLeaders(cmd: ElectLeadersCommand): Promise<ElectLeadersTopicResult[]>;
+  alterPartitionReassignments(cmd: AlterPartitionReassignmentsCommand): Promise<ReassignableTopicResult[]>;
+  /** Moving partitions: all of them (null), or those among the given ones. */
+  listPartitionReassignments(topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null): Promise<OngoingTopicReassignment[]>;
 }
 
 /**
@@ -87,8 +109,6 @@ export interface ControllerApi {
  */
 const UNCLEAN_ELECTION_INTERVAL_CONFIG = "unclean.leader.election.interval.ms";
 const UNCLEAN_ELECTION_INTERVAL_DEFAULT_MS = 300_000;
-/** Kafka's delay before the next run when one run did not elect every partition it could. */
-const UNCLEAN_ELECTION_AGAIN_MS = 10;
 
 export type ImageListener = (image: MetadataImage, delta: MetadataDelta) => void;
 
@@ -122,9 +142,11 @@ export class QuorumController implements QuorumListener, ControllerApi {
   private readonly onError: (e: unknown) => void;
   private stopSessionChecks: (() => void) | null = null;
   private fencing = false;
-  /** The next periodic unclean election, while active and some partition has no leader. */
-  private cancelUncleanElection: (() => void) | null = null;
-  private readonly uncleanElectionIntervalMs: number;
+  /** The periodic unclean election, while active and some partition has no leader. */
+  private readonly uncleanElections: DeferredControllerTask;
+  /** The automatic preferred-leader rebalance (auto.leader.rebalance.enable), while active and some first replica does not lead. */
+  private readonly leaderBalance: DeferredControllerTask | null;
+  private readonly electionCauses = new ElectionCauses();
 
   constructor(options: QuorumControllerOptions) {
     this.nodeId = options.nodeId;
@@ -136,10 +158,27 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.clock = options.clock ?? systemClock;
     this.sessions = new BrokerSessions(this.clock, this.config.int("broker.session.timeout.ms"));
     this.onError = options.onError ?? (() => undefined);
-    this.uncleanElectionIntervalMs = Number(this.config.get(UNCLEAN_ELECTION_INTERVAL_CONFIG) ?? UNCLEAN_ELECTION_INTERVAL_DEFAULT_MS);
-    if (!Number.isInteger(this.uncleanElectionIntervalMs) || this.uncleanElectionIntervalMs < 1) {
+    const uncleanElectionIntervalMs = Number(this.config.get(UNCLEAN_ELECTION_INTERVAL_CONFIG) ?? UNCLEAN_ELECTION_INTERVAL_DEFAULT_MS);
+    if (!Number.isInteger(uncleanElectionIntervalMs) || uncleanElectionIntervalMs < 1) {
       throw new Error(`Invalid value ${this.config.get(UNCLEAN_ELECTION_INTERVAL_CONFIG)} for configuration ${UNCLEAN_ELECTION_INTERVAL_CONFIG}: Value must be at least 1`);
     }
+    this.uncleanElections = new DeferredControllerTask(
+      this.clock,
+      uncleanElectionIntervalMs,
+      () => this.run((ctx) => electUncleanLeaders(ctx)),
+      () => this.isActive() && hasLeaderlessPartitions(this.current),
+      this.onError,
+    );
+    // As Kafka's ControllerServer: no rebalance task at all when auto.leader.rebalance.enable is false.
+    this.leaderBalance = this.config.bool("auto.leader.rebalance.enable")
+      ? new DeferredControllerTask(
+          this.clock,
+          this.config.int("leader.imbalance.check.interval.seconds") * 1000,
+          () => this.runElections((ctx) => balancePartitionLeaders(ctx), ElectionCause.AUTO_REBALANCE),
+          () => this.isActive() && hasImbalancedPartitions(this.current.topicsById.values()),
+          this.onError,
+        )
+      : null;
     this.current = MetadataImage.empty(options.clusterId);
     this.loading = new MetadataDelta(this.current);
   }
@@ -259,6 +298,27 @@ export class QuorumController implements QuorumListener, ControllerApi {
     return this.run((ctx) => alterPartition(ctx, cmd));
   }
 
+  electLeaders(cmd: ElectLeadersCommand): Promise<ElectLeadersTopicResult[]> {
+    // As Kafka's QuorumController: an empty (not null) partition list elects nothing, at once.
+    if (cmd.topicPartitions !== null && cmd.topicPartitions.length === 0) return Promise.resolve([]);
+    const cause = cmd.electionType === ElectionType.UNCLEAN ? ElectionCause.ADMIN_UNCLEAN : ElectionCause.ADMIN_PREFERRED;
+    return this.runElections((ctx) => electLeaders(ctx, cmd), cause);
+  }
+
+  /** Who asked for the leader change of a partition whose records are being committed (the partition state machine's causes). */
+  electionCause(topicId: string, partitionId: number): ElectionCause | undefined {
+    return this.electionCauses.causeOf(topicId, partitionId);
+  }
+
+  alterPartitionReassignments(cmd: AlterPartitionReassignmentsCommand): Promise<ReassignableTopicResult[]> {
+    return this.run((ctx) => alterPartitionReassignments(ctx, cmd));
+  }
+
+  /** A read, queued like the commands so it sees every one accepted before it. */
+  listPartitionReassignments(topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null): Promise<OngoingTopicReassignment[]> {
+    return this.run((ctx) => ({ records: [], response: listPartitionReassignments(ctx.image, topics) }));
+  }
+
   /** A block of producer ids for `brokerId` (InitProducerId); STALE_BROKER_EPOCH if its epoch is old. */
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<ProducerIdsBlock> {
     return this.run((ctx) => allocateProducerIds(ctx, brokerId, brokerEpoch));
@@ -268,7 +328,7 @@ export class QuorumController implements QuorumListener, ControllerApi {
   async close(): Promise<void> {
     this.stopSessionChecks?.();
     this.stopSessionChecks = null;
-    this.stopUncleanElections();
+    this.stopElectionTasks();
     await this.tail;
     await this.quorum.close();
   }
@@ -295,52 +355,42 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.leader = leader;
     this.stopSessionChecks?.();
     this.stopSessionChecks = null;
-    this.stopUncleanElections();
+    this.stopElectionTasks();
     if (leader.leaderId === this.nodeId) {
       this.startSessionChecks();
-      if (hasLeaderlessPartitions(this.current)) this.scheduleUncleanElections(this.uncleanElectionIntervalMs);
+      this.uncleanElections.maybeSchedule();
+      this.leaderBalance?.maybeSchedule();
     }
+  }
+
+  private stopElectionTasks(): void {
+    this.uncleanElections.stop();
+    this.leaderBalance?.stop();
   }
 
   /**
-   * Kafka's maybeScheduleNextElectUncleanLeaders: while some partition has no leader, the
-   * active controller tries unclean elections every unclean.leader.election.interval.ms, so
-   * a topic whose unclean.leader.election.enable is turned on gets its offline partitions led
-   * at the next run (as in Kafka 3.9, the config change itself elects nobody).
+   * After every committed change, as Kafka's controller after every write: a partition left
+   * without a leader starts the periodic unclean election (Kafka's
+   * maybeScheduleNextElectUncleanLeaders: a topic whose unclean.leader.election.enable is
+   * turned on gets its offline partitions led at the next run; as in Kafka 3.9, the config
+   * change itself elects nobody), and a partition its first replica does not lead starts the
+   * rebalance (maybeScheduleNextBalancePartitionLeaders). Only the changed topics are looked at.
    */
-  private scheduleUncleanElections(delayMs: number): void {
-    if (this.cancelUncleanElection || !this.isActive()) return;
-    this.cancelUncleanElection = this.clock.schedule(delayMs, () => {
-      this.run((ctx) => electUncleanLeaders(ctx))
-        .then(
-          ({ more }) => this.afterUncleanElections(more),
-          (e: unknown) => {
-            this.onError(e);
-            this.afterUncleanElections(false);
-          },
-        );
-    });
+  private maybeScheduleElections(delta: MetadataDelta): void {
+    if (!this.isActive()) return;
+    const changed = () => [...delta.topicChanges(this.current)].map((c) => c.topic);
+    this.uncleanElections.maybeSchedule(() => changed().some((t) => [...t.partitions.values()].some((p) => p.leader === NO_LEADER)));
+    this.leaderBalance?.maybeSchedule(() => hasImbalancedPartitions(changed()));
   }
 
-  private afterUncleanElections(more: boolean): void {
-    this.cancelUncleanElection = null;
-    if (more) this.scheduleUncleanElections(UNCLEAN_ELECTION_AGAIN_MS);
-    else if (hasLeaderlessPartitions(this.current)) this.scheduleUncleanElections(this.uncleanElectionIntervalMs);
-  }
-
-  private stopUncleanElections(): void {
-    this.cancelUncleanElection?.();
-    this.cancelUncleanElection = null;
-  }
-
-  /** A committed change left a partition without a leader: the periodic unclean election starts. */
-  private maybeScheduleUncleanElections(delta: MetadataDelta): void {
-    if (this.cancelUncleanElection || !this.isActive()) return;
-    for (const { topic } of delta.topicChanges(this.current)) {
-      for (const p of topic.partitions.values()) {
-        if (p.leader === NO_LEADER) return this.scheduleUncleanElections(this.uncleanElectionIntervalMs);
-      }
-    }
+  /** A command that elects leaders, its changes noted with `cause` until they are committed. */
+  private runElections<T>(decide: (ctx: ControlContext) => ControllerResult<T>, cause: ElectionCause): Promise<T> {
+    let forget = () => {};
+    return this.run((ctx) => {
+      const result = decide(ctx);
+      forget = this.electionCauses.note(result.records, cause);
+      return result;
+    }).finally(() => forget());
   }
 
   /** While active: fence every broker (other than this node) whose session ran out. */
@@ -381,7 +431,7 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.waiters = this.waiters.filter((w) => w.offset > at);
     for (const listener of this.imageListeners) listener(this.current, delta);
     for (const w of ready) w.resolve();
-    this.maybeScheduleUncleanElections(delta);
+    this.maybeScheduleElections(delta);
   }
 
   private waitForOffset(offset: bigint): Promise<void> {

@@ -90,7 +90,7 @@ function usableBrokers(image: MetadataImage): UsableBroker[] {
 }
 
 /** Kafka's ClusterControlManager.defaultDir: where a new replica on `brokerId` lives. */
-function defaultDir(image: MetadataImage, brokerId: number): string {
+export function defaultDir(image: MetadataImage, brokerId: number): string {
   const b = image.brokers.get(brokerId);
   if (!b) return DirectoryId.UNASSIGNED;
   if (b.directories.length === 0) return DirectoryId.MIGRATING;
@@ -121,7 +121,7 @@ function partitionRecord(ctx: ControlContext, topicId: string, partitionId: numb
 }
 
 /** Kafka's validateManualPartitionAssignment: non-empty, registered, distinct, same size as the rest. */
-function validateManualAssignment(image: MetadataImage, replicas: readonly number[], replicationFactor: number | undefined): void {
+export function validateManualAssignment(image: MetadataImage, replicas: readonly number[], replicationFactor: number | undefined): void {
   if (replicas.length === 0) {
     fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes an empty replica list.");
   }

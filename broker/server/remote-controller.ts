@@ -19,6 +19,8 @@ import type {
   DeletableTopicResult,
   DeleteTopicsCommand,
 } from "../controller/replication-control.ts";
+import type { AlterPartitionReassignmentsCommand, OngoingTopicReassignment, ReassignableTopicResult } from "../controller/reassignment-control.ts";
+import type { ElectLeadersCommand, ElectLeadersTopicResult } from "../controller/leader-election-control.ts";
 import { NodeChannel } from "../network/node-channel.ts";
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
@@ -174,6 +176,52 @@ export class RemoteController implements ControllerApi {
     );
     if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode as never, "the controller refused the AlterPartition request");
     return { topics: res.topics.map((t) => ({ topicName: t.topicName, topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...p, isr: [...p.isr] })) })) };
+  }
+
+  async alterPartitionReassignments(cmd: AlterPartitionReassignmentsCommand): Promise<ReassignableTopicResult[]> {
+    const failed = (error: ApiError) => cmd.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, ...error })) }));
+    const res = await this.itemwise(
+      () =>
+        this.channel.send(ApiKey.AlterPartitionReassignments, 0, 0, {
+          timeoutMs: this.options.requestTimeoutMs,
+          topics: cmd.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, replicas: p.replicas === null ? null : [...p.replicas] })) })),
+        }),
+      (error) => ({ throttleTimeMs: 0, ...error, responses: failed(error) }),
+    );
+    // A request-level error (the controller moved) is every partition's error.
+    if (res.errorCode !== ErrorCode.NONE) return failed({ errorCode: res.errorCode, errorMessage: res.errorMessage });
+    return res.responses;
+  }
+
+  async listPartitionReassignments(topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null): Promise<OngoingTopicReassignment[]> {
+    const res = await this.call(() =>
+      this.channel.send(ApiKey.ListPartitionReassignments, 0, 0, {
+        timeoutMs: this.options.requestTimeoutMs,
+        topics: topics?.map((t) => ({ name: t.name, partitionIndexes: [...t.partitionIndexes] })) ?? null,
+      }),
+    );
+    if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode as never, res.errorMessage ?? undefined);
+    return res.topics;
+  }
+
+  /**
+   * ElectLeaders v2, as a broker forwards it in Kafka. A request-level error (an unknown
+   * election type, the controller moved or unreachable) is thrown, so the reply carries it
+   * on every partition as Kafka's error response does.
+   */
+  async electLeaders(cmd: ElectLeadersCommand): Promise<ElectLeadersTopicResult[]> {
+    const res = await this.call(() =>
+      this.channel.send(ApiKey.ElectLeaders, 2, 2, {
+        electionType: cmd.electionType,
+        topicPartitions: cmd.topicPartitions?.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })) ?? null,
+        timeoutMs: this.options.requestTimeoutMs,
+      }),
+    );
+    if (res.errorCode !== ErrorCode.NONE) {
+      const message = res.replicaElectionResults[0]?.partitionResult[0]?.errorMessage ?? undefined;
+      throw new KafkaError(res.errorCode as never, message);
+    }
+    return res.replicaElectionResults;
   }
 
   close(): void {

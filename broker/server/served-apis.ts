@@ -7,6 +7,8 @@ import { apiVersionsHandler } from "./handlers/api-versions.ts";
 import { describeClusterHandler, describeLogDirsHandler } from "./handlers/cluster.ts";
 import { deleteRecordsHandler } from "./handlers/delete-records.ts";
 import { describeConfigsHandler } from "./handlers/describe-configs.ts";
+import { describeTopicPartitionsHandler } from "./handlers/describe-topic-partitions.ts";
+import { electLeadersHandler } from "./handlers/elect-leaders.ts";
 import { fetchHandler } from "./handlers/fetch.ts";
 import { findCoordinatorHandler } from "./handlers/find-coordinator.ts";
 import {
@@ -28,6 +30,7 @@ import { offsetForLeaderEpochHandler } from "./handlers/offset-for-leader-epoch.
 import { produceHandler } from "./handlers/produce.ts";
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from "./handlers/topics.ts";
 import { alterPartitionHandler } from "./handlers/alter-partition.ts";
+import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from "./handlers/reassignments.ts";
 import { allocateProducerIdsHandler, brokerHeartbeatHandler, brokerRegistrationHandler } from "./handlers/broker-to-controller.ts";
 
 /**
@@ -63,9 +66,13 @@ export function servedApis(services: BrokerServices, producerIds: ProducerIdMana
     35: { minVersion: 0, maxVersion: 4, handle: describeLogDirsHandler(services) },
     37: { minVersion: 0, maxVersion: 3, handle: createPartitionsHandler(services) },
     42: { minVersion: 0, maxVersion: 2, handle: deleteGroupsHandler(services) },
+    43: { minVersion: 0, maxVersion: 2, handle: electLeadersHandler(services) },
     44: { minVersion: 0, maxVersion: 1, handle: incrementalAlterConfigsHandler(services) },
+    45: { minVersion: 0, maxVersion: 0, handle: alterPartitionReassignmentsHandler(services) },
+    46: { minVersion: 0, maxVersion: 0, handle: listPartitionReassignmentsHandler(services) },
     47: { minVersion: 0, maxVersion: 0, handle: offsetDeleteHandler(services) },
     60: { minVersion: 0, maxVersion: 1, handle: describeClusterHandler(services) },
+    75: { minVersion: 0, maxVersion: 0, handle: describeTopicPartitionsHandler(services) },
     ...(services.isController
       ? {
           56: { minVersion: 0, maxVersion: 3, handle: alterPartitionHandler(services) },

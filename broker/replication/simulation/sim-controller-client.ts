@@ -46,4 +46,13 @@ export class SimControllerClient implements ControllerApi {
   alterPartition(...a: Parameters<ControllerApi["alterPartition"]>) {
     return this.send((c) => c.alterPartition(...a));
   }
+  electLeaders(...a: Parameters<ControllerApi["electLeaders"]>) {
+    return this.send((c) => c.electLeaders(...a));
+  }
+  alterPartitionReassignments(...a: Parameters<ControllerApi["alterPartitionReassignments"]>) {
+    return this.send((c) => c.alterPartitionReassignments(...a));
+  }
+  listPartitionReassignments(...a: Parameters<ControllerApi["listPartitionReassignments"]>) {
+    return this.send((c) => c.listPartitionReassignments(...a));
+  }
 }
