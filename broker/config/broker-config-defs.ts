@@ -70,6 +70,11 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "log.message.timestamp.difference.max.ms", type: "LONG", default: LONG_MAX, min: 0 },
   { name: "min.insync.replicas", type: "INT", default: "1", min: 1 },
   { name: "unclean.leader.election.enable", type: "BOOLEAN", default: "false" },
+  // The controller's preferred-leader rebalance (Kafka's). KRaft 3.9 rebalances every
+  // partition whose first replica does not lead and ignores the percentage, declared for DescribeConfigs.
+  { name: "auto.leader.rebalance.enable", type: "BOOLEAN", default: "true" },
+  { name: "leader.imbalance.check.interval.seconds", type: "LONG", default: "300", min: 1 },
+  { name: "leader.imbalance.per.broker.percentage", type: "INT", default: "10" },
   { name: "offsets.topic.num.partitions", type: "INT", default: "50", min: 1 },
   { name: "offsets.topic.replication.factor", type: "SHORT", default: "3", min: 1 },
   { name: "offsets.topic.segment.bytes", type: "INT", default: "104857600", min: 1 },

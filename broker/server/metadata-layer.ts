@@ -176,7 +176,14 @@ export async function startMetadataLayer(options: MetadataLayerOptions): Promise
 
 async function startController(controller: QuorumController, quorum: MetadataQuorum, options: MetadataLayerOptions): Promise<void> {
   if (options.stateChanges) {
-    controller.onImage(clusterStateObserver(options.stateChanges, () => quorum.leaderAndEpoch().epoch, () => controller.isActive()));
+    controller.onImage(
+      clusterStateObserver(
+        options.stateChanges,
+        () => quorum.leaderAndEpoch().epoch,
+        () => controller.isActive(),
+        (topicId, partitionId) => controller.electionCause(topicId, partitionId),
+      ),
+    );
   }
   try {
     await controller.start();

@@ -1,7 +1,7 @@
 import type { StateChangeSink } from "../../events/state-change.ts";
 import type { ImageListener } from "../controller.ts";
 import { BrokerStates } from "./broker-states.ts";
-import { PartitionStates } from "./partition-states.ts";
+import { PartitionStates, type RequestedElectionCause } from "./partition-states.ts";
 import { ReplicaStates } from "./replica-states.ts";
 
 /**
@@ -11,11 +11,11 @@ import { ReplicaStates } from "./replica-states.ts";
  * Every node tracks the states; only the active controller reports, so each transition is
  * written once.
  */
-export function clusterStateObserver(sink: StateChangeSink, epoch: () => number, isActive: () => boolean): ImageListener {
+export function clusterStateObserver(sink: StateChangeSink, epoch: () => number, isActive: () => boolean, requestedCause?: RequestedElectionCause): ImageListener {
   const report: StateChangeSink = (e) => {
     if (isActive()) sink(e);
   };
-  const machines = [new BrokerStates(report, epoch), new PartitionStates(report, epoch), new ReplicaStates(report, epoch)];
+  const machines = [new BrokerStates(report, epoch), new PartitionStates(report, epoch, requestedCause), new ReplicaStates(report, epoch)];
   let seeded = false;
   return (image, delta) => {
     if (!seeded) {

@@ -3,6 +3,9 @@ import type { MetadataDelta } from "../metadata-delta.ts";
 import type { MetadataImage, PartitionRegistration, TopicImage } from "../metadata-image.ts";
 import { StateMachine } from "./state-machine.ts";
 
+/** Who asked for a partition's leader change being committed (an admin's ElectLeaders, the rebalance), if anyone did. */
+export type RequestedElectionCause = (topicId: string, partitionId: number) => string | undefined;
+
 /** Kafka's PartitionState names and PartitionStateMachine's legal transitions. */
 export type PartitionState = "NonExistentPartition" | "NewPartition" | "OnlinePartition" | "OfflinePartition";
 
@@ -44,7 +47,11 @@ export class PartitionStates {
   /** Each partition's last leader (-1: none known), so an election names it even after an offline spell. */
   private readonly lastLeader = new Map<string, number>();
 
-  constructor(sink: StateChangeSink, epoch: () => number) {
+  constructor(
+    sink: StateChangeSink,
+    epoch: () => number,
+    private readonly requestedCause: RequestedElectionCause = () => undefined,
+  ) {
     this.sm = new StateMachine<PartitionState>("partition", "NonExistentPartition", VALID_PREVIOUS, sink, epoch);
   }
 
@@ -64,12 +71,14 @@ export class PartitionStates {
   apply(delta: MetadataDelta, image: MetadataImage): void {
     for (const gone of delta.deletedTopics.values()) this.deleteTopic(gone);
     for (const { topic, before } of delta.topicChanges(image)) {
-      for (const [i, p] of topic.partitions) this.update(topic.name, i, before !== undefined, before?.partitions.get(i), p);
+      for (const [i, p] of topic.partitions) this.update(topic, i, before !== undefined, before?.partitions.get(i), p);
     }
   }
 
-  private update(topic: string, index: number, topicExisted: boolean, before: PartitionRegistration | undefined, now: PartitionRegistration): void {
-    const subject = subjectOf(topic, index);
+  private update(topic: TopicImage, index: number, topicExisted: boolean, before: PartitionRegistration | undefined, now: PartitionRegistration): void {
+    const subject = subjectOf(topic.name, index);
+    const requested = this.requestedCause(topic.id, index);
+    const by = requested ? ` by ${requested}` : "";
     const details = detailsOf(now);
     if (this.sm.state(subject) === "NonExistentPartition") {
       this.sm.transition(subject, "NewPartition", topicExisted ? "partition added" : "topic created", details);
@@ -84,10 +93,10 @@ export class PartitionStates {
       }
     } else if (state !== "OnlinePartition") {
       const e = election(state === "NewPartition" ? undefined : before, now, previousLeader);
-      this.sm.transition(subject, "OnlinePartition", `leader elected: broker ${now.leader}, ${e.cause}`, { ...details, ...e.details });
+      this.sm.transition(subject, "OnlinePartition", `leader elected${by}: broker ${now.leader}, ${e.cause}`, { ...details, ...e.details });
     } else if (before && (before.leader !== now.leader || before.leaderEpoch !== now.leaderEpoch)) {
       const e = election(before, now, previousLeader);
-      this.sm.transition(subject, "OnlinePartition", `leader changed from broker ${before.leader} to ${now.leader}, ${e.cause}`, { ...details, ...e.details });
+      this.sm.transition(subject, "OnlinePartition", `leader changed from broker ${before.leader} to ${now.leader}${by}, ${e.cause}`, { ...details, ...e.details });
     }
   }
 

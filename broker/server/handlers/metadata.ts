@@ -3,7 +3,7 @@ import type { ApiResponse } from "../../protocol/generated/apis.ts";
 import type { MetadataResponseTopic } from "../../protocol/generated/message/MetadataResponse.ts";
 import { ZERO_UUID } from "../../protocol/generated/support.ts";
 import { isInternalTopic, validateTopicName } from "../../controller/topic-names.ts";
-import type { MetadataImage, TopicImage } from "../../controller/metadata-image.ts";
+import type { MetadataImage, PartitionRegistration, TopicImage } from "../../controller/metadata-image.ts";
 import type { BrokerServices } from "../broker-services.ts";
 import type { ApiHandler } from "../request-dispatcher.ts";
 import { advertisedBrokers, controllerIdForClients } from "./advertised-brokers.ts";
@@ -83,14 +83,19 @@ function describeTopic(image: MetadataImage, t: TopicImage): MetadataResponseTop
         leaderEpoch: p.leaderEpoch,
         replicaNodes: [...p.replicas],
         isrNodes: [...p.isr],
-        offlineReplicas: p.replicas.filter((id) => !image.brokers.get(id) || image.brokers.get(id)!.fenced),
+        offlineReplicas: offlineReplicas(image, p),
       })),
     topicAuthorizedOperations: OPERATIONS_OMITTED,
   };
 }
 
+/** Replicas on brokers that are not registered or are fenced. */
+export function offlineReplicas(image: MetadataImage, p: PartitionRegistration): number[] {
+  return p.replicas.filter((id) => !image.brokers.get(id) || image.brokers.get(id)!.fenced);
+}
+
 /** A missing topic is UNKNOWN_TOPIC_OR_PARTITION, or INVALID_TOPIC_EXCEPTION when its name is illegal (as Kafka's KafkaApis). */
-function missingTopicError(name: string): number {
+export function missingTopicError(name: string): number {
   try {
     validateTopicName(name);
     return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
