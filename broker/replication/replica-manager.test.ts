@@ -128,6 +128,7 @@ describe("ReplicaManager following the metadata (node 0)", () => {
   let logs: LogManager;
   let image: MetadataImage;
   const leadership: string[] = [];
+  const stateChanges: string[] = [];
 
   const apply = (records: MetadataRecord[]) => {
     const delta = new MetadataDelta(image);
@@ -156,12 +157,14 @@ describe("ReplicaManager following the metadata (node 0)", () => {
     time = new ManualTime();
     logs = new LogManager({ config: { "log.dirs": [dir] }, clock: time, timer: time });
     leadership.length = 0;
+    stateChanges.length = 0;
     rm = new ReplicaManager({
       localId: 0,
       clock: time,
       logs,
       topicSettings: () => ({ overrides: {}, settings: SETTINGS }),
       onLeadershipChange: (topic, partition, leading) => leadership.push(`${topic}-${partition}:${leading ? "lead" : "resign"}`),
+      stateChanges: (e) => stateChanges.push(`${e.subject}: ${e.from} -> ${e.to} (${e.cause})`),
     });
     image = replayAll(MetadataImage.empty(CLUSTER), [metadataRecord("FeatureLevelRecord", { name: "metadata.version", featureLevel: 19 })]);
     rm.applyDelta(image);
@@ -182,6 +185,11 @@ describe("ReplicaManager following the metadata (node 0)", () => {
     expect(rm.get("orders", 0)).toBeUndefined();
     expect(leadership).toEqual(["orders-0:lead", "orders-0:resign"]);
     expect(logs.allLogs().map((l) => `${l.topic}-${l.partition}`)).toEqual([]);
+    // This broker deleted the log, so it reports the end of the replica's deletion.
+    expect(stateChanges).toEqual([
+      "orders-0@0: ReplicaDeletionStarted -> ReplicaDeletionSuccessful (log deleted on broker 0: replica reassigned away)",
+      "orders-0@0: ReplicaDeletionSuccessful -> NonExistentReplica (replica reassigned away)",
+    ]);
   });
 
   it("answers NOT_LEADER_OR_FOLLOWER for a partition that exists elsewhere and UNKNOWN_TOPIC_OR_PARTITION for one that does not (Kafka's getPartitionOrError)", async () => {

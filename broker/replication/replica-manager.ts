@@ -11,6 +11,8 @@ import { Purgatory } from "./purgatory.ts";
 import type { IsrChangeSubmitter } from "./alter-partition-manager.ts";
 import { schedulePeriodic } from "../log/scheduler.ts";
 import { RecordValidationError } from "../protocol/records/log-validator.ts";
+import { replicaDeletionEvents } from "../events/replica-deletion-events.ts";
+import type { StateChangeSink } from "../events/state-change.ts";
 
 export interface TopicPartition {
   topic: string;
@@ -93,6 +95,8 @@ export interface ReplicaManagerOptions {
    * the follower role but fetches nothing.
    */
   fetchers?: Omit<ReplicaFetcherManagerOptions, "localId" | "clock" | "partitions">;
+  /** Where this node reports the replicas whose logs it deleted (the end of their deletion). */
+  stateChanges?: StateChangeSink;
 }
 
 export interface IsrChangesWiring {
@@ -146,14 +150,15 @@ export class ReplicaManager {
     for (const gone of delta?.deletedTopics.values() ?? []) {
       for (const index of gone.partitions.keys()) {
         const p = this.get(gone.name, index);
-        if (p && p.topicId === gone.id) this.dropPartition(p);
+        if (p && p.topicId === gone.id) this.dropPartition(p, "topic deleted");
       }
     }
     this.fetchers?.shutdownIdleFetchers();
     if (!delta) {
       // Logs on disk for partitions the metadata no longer assigns here (deleted while down).
       for (const log of this.options.logs.allLogs()) {
-        if (!image.partition(log.topic, log.partition)?.replicas.includes(this.options.localId)) this.options.logs.deleteLog(log.topic, log.partition);
+        if (image.partition(log.topic, log.partition)?.replicas.includes(this.options.localId)) continue;
+        this.deleteLog(log, "no longer assigned here (removed while this broker was down)", -1);
       }
     }
   }
@@ -166,7 +171,7 @@ export class ReplicaManager {
       let p = this.get(topic.name, index);
       if (p && (p.topicId !== topic.id || !reg.replicas.includes(localId))) {
         // Moved away, or the same name for a new topic (deleted and re-created meanwhile).
-        this.dropPartition(p);
+        this.dropPartition(p, p.topicId !== topic.id ? "topic deleted" : "replica reassigned away");
         p = undefined;
       }
       if (!reg.replicas.includes(localId)) continue;
@@ -230,11 +235,18 @@ export class ReplicaManager {
     }
   }
 
-  private dropPartition(p: Partition): void {
+  private dropPartition(p: Partition, cause: string): void {
     if (p.isLeader) this.options.onLeadershipChange?.(p.topic, p.index, false);
     this.fetchers?.removePartitions([p.key]);
     this.remove(p.topic, p.index);
-    this.options.logs.deleteLog(p.topic, p.index);
+    this.deleteLog(p.log, cause, p.leaderEpoch);
+  }
+
+  /** Deletes a replica's log and reports it (once: only a log that was still here is reported). */
+  private deleteLog(log: Log, cause: string, epoch: number): void {
+    const details = { logEndOffset: log.logEndOffset, sizeBytes: log.size };
+    if (!this.options.logs.deleteLog(log.topic, log.partition)) return;
+    for (const e of replicaDeletionEvents(log.topic, log.partition, this.options.localId, cause, details, epoch)) this.options.stateChanges?.(e);
   }
 
   get(topic: string, partition: number): Partition | undefined {

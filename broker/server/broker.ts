@@ -128,6 +128,8 @@ export class Broker implements BrokerServices {
             timeoutMs: config.int("replica.socket.timeout.ms"),
           }),
       },
+      // The broker that deletes a removed replica's log reports the end of its deletion.
+      stateChanges: publish,
       onLeadershipChange: (topic, partition, leading) => {
         if (topic !== CONSUMER_OFFSETS_TOPIC) return;
         if (leading) void groupCoordinator.onBecomeLeader(partition);

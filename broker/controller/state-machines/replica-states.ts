@@ -30,7 +30,7 @@ const subjectOf = (topic: string, partition: number, broker: number) => `${topic
  * is active; any replica goes Offline when its broker is fenced or gone, and back Online once
  * its broker is active and the replica is in the ISR again (it caught up with its leader, or
  * was the last in-sync copy); a replica leaving its partition (topic deletion, reassignment)
- * walks Kafka's deletion states to NonExistentReplica.
+ * goes Offline and ReplicaDeletionStarted here, the rest on the broker that deletes it.
  */
 function backOnlineCause(broker: number, now: PartitionRegistration, isrBefore: readonly number[] | undefined): string {
   if (isrBefore === undefined || isrBefore.includes(broker)) return `broker ${broker} is active again and the replica is in the ISR`;
@@ -101,13 +101,17 @@ export class ReplicaStates {
     }
   }
 
+  /**
+   * The controller takes the replica out (Offline, then ReplicaDeletionStarted); the broker
+   * that deletes its log reports ReplicaDeletionSuccessful and NonExistentReplica
+   * (replicaDeletionEvents), so each transition is written once, by the node that made it.
+   */
   private remove(topic: string, partition: number, broker: number, cause: string): void {
     const subject = subjectOf(topic, partition, broker);
     if (this.sm.state(subject) === "NonExistentReplica") return;
     if (this.sm.state(subject) !== "OfflineReplica") this.sm.transition(subject, "OfflineReplica", cause, { broker });
     this.sm.transition(subject, "ReplicaDeletionStarted", cause, { broker });
-    this.sm.transition(subject, "ReplicaDeletionSuccessful", "replica log deleted", { broker });
-    this.sm.transition(subject, "NonExistentReplica", cause, { broker });
+    this.sm.forget(subject);
   }
 
   private deleteTopic(topic: TopicImage): void {

@@ -30,6 +30,11 @@ export class StateMachine<S extends string> {
     this.states.set(subject, state);
   }
 
+  /** Drops a subject back to `initial` unreported: its next transitions are another node's to report. */
+  forget(subject: string): void {
+    this.states.delete(subject);
+  }
+
   transition(subject: string, to: S, cause: string, details: Record<string, unknown> = {}): void {
     const from = this.state(subject);
     if (!this.validPrevious[to].includes(from)) {

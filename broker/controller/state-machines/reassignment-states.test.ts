@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { StateChangeSink } from "../../events/state-change.ts";
+import { ErrorCode } from "../../protocol/errors.ts";
+import { type ControllerWithBrokers, controllerWithBrokers } from "../test-support.ts";
+import { ReassignmentStates } from "./reassignment-states.ts";
+import { ReplicaStates } from "./replica-states.ts";
+
+type Event = Parameters<StateChangeSink>[0];
+const fixtures: ControllerWithBrokers[] = [];
+afterEach(() => {
+  for (const f of fixtures.splice(0)) f.close();
+});
+
+async function start() {
+  const events: Event[] = [];
+  const machines = [new ReassignmentStates((e) => events.push(e), () => 1), new ReplicaStates((e) => events.push(e), () => 1)];
+  let seeded = false;
+  const f = await controllerWithBrokers({
+    brokers: [1, 2],
+    beforeStart: (c) =>
+      c.onImage((image, delta) => {
+        if (!seeded) return void (seeded = true, machines.forEach((m) => m.seed(image)));
+        for (const m of machines) m.apply(delta, image);
+      }),
+  });
+  fixtures.push(f);
+  const [created] = await f.controller.createTopics({
+    topics: [{ name: "t", numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [0, 1] }], configs: [] }],
+    validateOnly: false,
+  });
+  expect(created!.errorCode).toBe(ErrorCode.NONE);
+  const reassign = (replicas: number[] | null) => f.controller.alterPartitionReassignments({ topics: [{ name: "t", partitions: [{ partitionIndex: 0, replicas }] }] });
+  const expandIsr = (isr: number[]) => {
+    const p = f.controller.image.partition("t", 0)!;
+    return f.controller.alterPartition({
+      version: 3,
+      brokerId: p.leader,
+      brokerEpoch: f.controller.brokerEpoch!,
+      topics: [{ topicName: "", topicId: created!.topicId, partitions: [{ partitionIndex: 0, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, leaderRecoveryState: 0, newIsrWithEpochs: isr.map((brokerId) => ({ brokerId, brokerEpoch: -1n })) }] }],
+    });
+  };
+  events.length = 0;
+  return { events, reassign, expandIsr };
+}
+
+const brief = (events: Event[]) => events.map((e) => `${e.machine} ${e.subject}: ${e.from} -> ${e.to}`);
+
+describe("reassignment state changes", () => {
+  it("a move: started with from/to, the added replica new then online, completed, the removed one taken out", async () => {
+    const c = await start();
+    await c.reassign([1, 2]);
+    expect(brief(c.events)).toEqual([
+      "reassignment t-0: NoReassignment -> Reassigning",
+      "replica t-0@2: NonExistentReplica -> NewReplica",
+      "replica t-0@2: NewReplica -> OnlineReplica",
+    ]);
+    expect(c.events[0]!.details).toMatchObject({ from: [0, 1], to: [1, 2], addingReplicas: [2], removingReplicas: [0] });
+    c.events.length = 0;
+    await c.expandIsr([0, 1, 2]);
+    expect(brief(c.events)).toEqual([
+      "reassignment t-0: Reassigning -> Completed",
+      "replica t-0@0: OnlineReplica -> OfflineReplica",
+      "replica t-0@0: OfflineReplica -> ReplicaDeletionStarted",
+    ]);
+    expect(c.events[0]!.details).toMatchObject({ replicas: [1, 2], leader: 1 });
+  });
+
+  it("a cancel: Cancelled, the adding replica taken out", async () => {
+    const c = await start();
+    await c.reassign([1, 2]);
+    c.events.length = 0;
+    await c.reassign(null);
+    expect(brief(c.events)).toEqual([
+      "reassignment t-0: Reassigning -> Cancelled",
+      "replica t-0@2: OnlineReplica -> OfflineReplica",
+      "replica t-0@2: OfflineReplica -> ReplicaDeletionStarted",
+    ]);
+    // Added again later: a new replica again (the deleting broker reported its end).
+    c.events.length = 0;
+    await c.reassign([0, 1, 2]);
+    expect(brief(c.events)).toContain("replica t-0@2: NonExistentReplica -> NewReplica");
+  });
+
+  it("lowering the replication factor starts and completes in one change", async () => {
+    const c = await start();
+    await c.reassign([0]);
+    expect(brief(c.events).filter((e) => e.startsWith("reassignment"))).toEqual(["reassignment t-0: NoReassignment -> Reassigning", "reassignment t-0: Reassigning -> Completed"]);
+  });
+});
