@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { StateChangeSink } from "../../events/state-change.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import { type ControllerWithBrokers, controllerWithBrokers } from "../test-support.ts";
-import { ReassignmentStates } from "./reassignment-states.ts";
-import { ReplicaStates } from "./replica-states.ts";
+import { clusterStateObserver } from "./cluster-state-observer.ts";
 
 type Event = Parameters<StateChangeSink>[0];
 const fixtures: ControllerWithBrokers[] = [];
@@ -13,15 +12,9 @@ afterEach(() => {
 
 async function start() {
   const events: Event[] = [];
-  const machines = [new ReassignmentStates((e) => events.push(e), () => 1), new ReplicaStates((e) => events.push(e), () => 1)];
-  let seeded = false;
   const f = await controllerWithBrokers({
     brokers: [1, 2],
-    beforeStart: (c) =>
-      c.onImage((image, delta) => {
-        if (!seeded) return void (seeded = true, machines.forEach((m) => m.seed(image)));
-        for (const m of machines) m.apply(delta, image);
-      }),
+    beforeStart: (c) => c.onImage(clusterStateObserver((e) => events.push(e), () => 1, () => c.isActive())),
   });
   fixtures.push(f);
   const [created] = await f.controller.createTopics({
@@ -43,7 +36,7 @@ async function start() {
   return { events, reassign, expandIsr };
 }
 
-const brief = (events: Event[]) => events.map((e) => `${e.machine} ${e.subject}: ${e.from} -> ${e.to}`);
+const brief = (events: Event[]) => events.filter((e) => e.machine === "reassignment" || e.machine === "replica").map((e) => `${e.machine} ${e.subject}: ${e.from} -> ${e.to}`);
 
 describe("reassignment state changes", () => {
   it("a move: started with from/to, the added replica new then online, completed, the removed one taken out", async () => {
@@ -54,7 +47,8 @@ describe("reassignment state changes", () => {
       "replica t-0@2: NonExistentReplica -> NewReplica",
       "replica t-0@2: NewReplica -> OnlineReplica",
     ]);
-    expect(c.events[0]!.details).toMatchObject({ from: [0, 1], to: [1, 2], addingReplicas: [2], removingReplicas: [0] });
+    const reassignment = () => c.events.find((e) => e.machine === "reassignment")!;
+    expect(reassignment().details).toMatchObject({ from: [0, 1], to: [1, 2], addingReplicas: [2], removingReplicas: [0] });
     c.events.length = 0;
     await c.expandIsr([0, 1, 2]);
     expect(brief(c.events)).toEqual([
@@ -62,7 +56,7 @@ describe("reassignment state changes", () => {
       "replica t-0@0: OnlineReplica -> OfflineReplica",
       "replica t-0@0: OfflineReplica -> ReplicaDeletionStarted",
     ]);
-    expect(c.events[0]!.details).toMatchObject({ replicas: [1, 2], leader: 1 });
+    expect(reassignment()).toMatchObject({ cause: "every target replica is in the ISR; removed [0]", details: { replicas: [1, 2], leader: 1 } });
   });
 
   it("a cancel: Cancelled, the adding replica taken out", async () => {
