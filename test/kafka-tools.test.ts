@@ -533,12 +533,11 @@ describe("tools needing features Samsa has not built", () => {
     expect(JSON.parse(json[1]!)).toEqual(plan);
   });
 
-  // ListPartitionReassignments (46) and AlterPartitionReassignments (45).
-  it.fails("kafka-reassign-partitions --execute then --verify", async () => {
+  // ListPartitionReassignments (46) and AlterPartitionReassignments (45), served since issue 11.
+  it("kafka-reassign-partitions --execute then --verify", async () => {
     const planFile = join(workDir, "plan.json");
     writeFileSync(planFile, JSON.stringify({ version: 1, partitions: [{ topic, partition: 0, replicas: [0] }] }));
     const r = await tool("kafka-reassign-partitions", "--execute", "--reassignment-json-file", planFile);
-    if (r.code !== 0 && !unsupported(r, "LIST_PARTITION_REASSIGNMENTS") && !unsupported(r, "ALTER_PARTITION_REASSIGNMENTS")) return;
     expect(r.code, shown(r)).toBe(0);
     expect(r.stdout).toContain(`Successfully started partition reassignment for ${topic}-0`);
     const v = ok(await tool("kafka-reassign-partitions", "--verify", "--reassignment-json-file", planFile));
