@@ -4,6 +4,7 @@
 // reason for each) are normalised away; everything else must be equal.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WireConnection } from "../broker/network/kafka-connection.ts";
+import type { ApiResponse } from "../broker/protocol/generated/apis.ts";
 import { ApacheKafka } from "./helpers/apache-kafka.ts";
 import { BrokerNode } from "./helpers/broker-node.ts";
 import {
@@ -80,7 +81,7 @@ const ALLOWED: AllowedDifference[] = [
  * Samsa starts to serve simply drops out of the report.
  */
 const SAMSA_LACKS_APIS: readonly number[] = [
-  17, 24, 25, 26, 27, 28, 29, 30, 31, 34, 36, 38, 39, 40, 41, 43, 45, 46, 48, 49, 50, 51, 55, 57, 61, 64, 65, 66, 68, 69, 71, 72, 74, 75, 80, 81,
+  17, 24, 25, 26, 27, 28, 29, 30, 31, 34, 36, 38, 39, 40, 41, 45, 46, 48, 49, 50, 51, 55, 57, 61, 64, 65, 66, 68, 69, 71, 72, 74, 80, 81,
 ];
 
 /**
@@ -359,6 +360,55 @@ describe("Samsa answers as Apache Kafka 3.9", () => {
       const sorted = (x: typeof r.samsa) => ({ ...x, topics: byName(x.topics).map((t) => ({ ...t, partitions: [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex) })) });
       all.push(...diff(sorted(r.samsa), sorted(r.kafka)).map((d) => `offset ${offset}: ${d}`));
     }
+    expect(all).toEqual([]);
+  });
+
+  it("ElectLeaders v2: preferred and unclean on led, missing and invalid partitions, all partitions, an empty list, an unknown type", async () => {
+    await pair.both((c) => createTopicOn(c, "el", 2));
+    const all: string[] = [];
+    const sorted = (x: ApiResponse<43>) => ({
+      ...x,
+      replicaElectionResults: x.replicaElectionResults
+        .filter((t) => !SAMSA_ONLY_TOPICS.includes(t.topic))
+        .map((t) => ({ ...t, partitionResult: [...t.partitionResult].sort((a, b) => a.partitionId - b.partitionId) }))
+        .sort((a, b) => a.topic.localeCompare(b.topic)),
+    });
+    const named = [
+      { topic: "el", partitions: [0, 1, 7] },
+      { topic: "el-missing", partitions: [0] },
+      { topic: "bad name!", partitions: [0] },
+    ];
+    for (const electionType of [0, 1]) {
+      const r = await pair.send(43, 2, { electionType, topicPartitions: named, timeoutMs: 30_000 });
+      all.push(...diff(sorted(r.samsa), sorted(r.kafka)).map((d) => `type ${electionType}: ${d}`));
+      const every = await pair.send(43, 2, { electionType, topicPartitions: null, timeoutMs: 30_000 });
+      all.push(...diff(sorted(every.samsa), sorted(every.kafka)).map((d) => `type ${electionType}, all: ${d}`));
+    }
+    const empty = await pair.send(43, 2, { electionType: 0, topicPartitions: [], timeoutMs: 30_000 });
+    all.push(...diff(empty.samsa, empty.kafka).map((d) => `empty: ${d}`));
+    const unknownType = await pair.send(43, 2, { electionType: 5, topicPartitions: [{ topic: "el", partitions: [0] }], timeoutMs: 30_000 });
+    all.push(...diff(unknownType.samsa, unknownType.kafka).map((d) => `type 5: ${d}`));
+    expect(all).toEqual([]);
+  });
+
+  it("DescribeTopicPartitions v0: named topics with a partition limit and cursors, missing and invalid names, a bad cursor", async () => {
+    await pair.both((c) => createTopicOn(c, "dtp-a", 3));
+    await pair.both((c) => createTopicOn(c, "dtp-b", 1));
+    const all: string[] = [];
+    const topics = ["dtp-b", "dtp-missing", "dtp-a", "bad name!"].map((name) => ({ name }));
+    let cursor: { topicName: string; partitionIndex: number } | null = null;
+    for (let page = 0; page < 6; page++) {
+      const r: { samsa: ApiResponse<75>; kafka: ApiResponse<75> } = await pair.send(75, 0, { topics, responsePartitionLimit: 2, cursor });
+      all.push(...diff(r.samsa, r.kafka).map((d) => `page ${page}: ${d}`));
+      cursor = r.kafka.nextCursor;
+      if (!cursor) break;
+    }
+    const badCursor = await pair.send(75, 0, { topics: [{ name: "dtp-a" }], responsePartitionLimit: 10, cursor: { topicName: "dtp-b", partitionIndex: 0 } });
+    all.push(...diff(badCursor.samsa, badCursor.kafka).map((d) => `bad cursor: ${d}`));
+    // All topics (an empty list) from a cursor: the same user topics.
+    const r = await pair.send(75, 0, { topics: [], responsePartitionLimit: 2000, cursor: { topicName: "dtp-a", partitionIndex: 1 } });
+    const userTopics = (m: ApiResponse<75>) => ({ ...m, topics: m.topics.filter((t) => !SAMSA_ONLY_TOPICS.includes(t.name ?? "")) });
+    all.push(...diff(userTopics(r.samsa), userTopics(r.kafka)).map((d) => `all: ${d}`));
     expect(all).toEqual([]);
   });
 
