@@ -142,6 +142,8 @@ export class QuorumController implements QuorumListener, ControllerApi {
   private readonly onError: (e: unknown) => void;
   private stopSessionChecks: (() => void) | null = null;
   private fencing = false;
+  /** start() finished: later leaderships bootstrap a new log themselves. */
+  private startedUp = false;
   /** The periodic unclean election, while active and some partition has no leader. */
   private readonly uncleanElections: DeferredControllerTask;
   /** The automatic preferred-leader rebalance (auto.leader.rebalance.enable), while active and some first replica does not lead. */
@@ -225,15 +227,22 @@ export class QuorumController implements QuorumListener, ControllerApi {
     await this.quorum.start();
     this.finishLoading();
     // Only the quorum's leader bootstraps; an observer learns the records from it.
-    if (this.isActive() && this.current.metadataVersion() === undefined) {
-      await this.run(() => ({
-        records: [metadataRecord("FeatureLevelRecord", { name: METADATA_VERSION_FEATURE, featureLevel: BOOTSTRAP_METADATA_VERSION })],
-        response: undefined,
-      }));
-    }
+    if (this.isActive() && this.current.metadataVersion() === undefined) await this.bootstrapIfNew();
+    this.startedUp = true;
     if (this.registration) {
       this.selfEpoch = (await this.registerBroker({ ...this.registration, brokerId: this.nodeId, unfenceAtOnce: true })).brokerEpoch;
     }
+  }
+
+  /** The first leader of a brand-new log writes metadata.version (decided in turn, so at most once). */
+  private bootstrapIfNew(): Promise<void> {
+    return this.run((ctx) => ({
+      records:
+        ctx.image.metadataVersion() === undefined
+          ? [metadataRecord("FeatureLevelRecord", { name: METADATA_VERSION_FEATURE, featureLevel: BOOTSTRAP_METADATA_VERSION })]
+          : [],
+      response: undefined,
+    }));
   }
 
   isActive(): boolean {
@@ -357,6 +366,8 @@ export class QuorumController implements QuorumListener, ControllerApi {
     this.stopSessionChecks = null;
     this.stopElectionTasks();
     if (leader.leaderId === this.nodeId) {
+      // A quorum of several voters elects after start: its first leader bootstraps then.
+      if (this.startedUp) this.bootstrapIfNew().catch(this.onError);
       this.startSessionChecks();
       this.uncleanElections.maybeSchedule();
       this.leaderBalance?.maybeSchedule();

@@ -288,11 +288,16 @@ export class Broker implements BrokerServices {
 
   private async listen(): Promise<void> {
     const producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, this.metadataLayer.brokerEpoch()));
-    const served = servedApis(this, producerIds, () => dispatcher.advertised);
-    const dispatcher = new RequestDispatcher(served);
+    const brokerApis = servedApis(this, producerIds, () => dispatcher.advertised);
+    const handoff = this.metadataLayer.controllerListener;
+    const dispatcher = new RequestDispatcher(handoff ? handoff.withRaftApis(brokerApis) : brokerApis);
     // The controller listener (on the controller node) serves the same APIs: observers'
-    // metadata fetches, registrations and heartbeats, and forwarded admin requests.
+    // metadata fetches, registrations and heartbeats, and forwarded admin requests. With
+    // several voters the metadata layer bound it already (for the Raft RPCs) and hands it over.
+    handoff?.serve(dispatcher);
+    this.boundListeners.push(...(handoff?.bound ?? []));
     for (const listener of this.config.listeners()) {
+      if (handoff?.bound.some((b) => b.name === listener.name)) continue;
       const server = new SocketServer(
         listener.name,
         dispatcher,

@@ -19,6 +19,7 @@ import { BrokerLifecycle } from "./broker-lifecycle.ts";
 import { randomUuid } from "../controller/uuid.ts";
 import type { StateChangeSink } from "../events/state-change.ts";
 import { clusterStateObserver } from "../controller/state-machines/cluster-state-observer.ts";
+import { parseQuorumVoters, startRaftMetadataLayer, type ControllerListenerHandoff } from "./raft-metadata-layer.ts";
 
 /** Kafka's SecurityProtocol ids. */
 export const SecurityProtocol = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
@@ -57,6 +58,8 @@ export interface MetadataLayer {
   brokerEpoch(): bigint;
   /** Broker-only nodes: asks the controller to move leaderships away before stopping. */
   controlledShutdown(): Promise<void>;
+  /** With several voters: the controller listener, bound before the broker's (raft-metadata-layer.ts). */
+  controllerListener?: ControllerListenerHandoff;
   close(): Promise<void>;
 }
 
@@ -73,7 +76,7 @@ export async function startMetadataLayer(options: MetadataLayerOptions): Promise
   const clock = options.clock ?? systemClock;
   const nodeId = config.nodeId;
   if (nodeId < 0) throw new Error("node.id must be set (a non-negative integer)");
-  const voter = quorumVoter(config, nodeId);
+  const voters = parseQuorumVoters(config);
   const logDirs = config.logDirs;
   if (logDirs.length === 0) throw new Error("log.dirs (or log.dir) must name at least one directory");
   const metadataLogDir = config.get("metadata.log.dir") ?? logDirs[0]!;
@@ -92,9 +95,14 @@ export async function startMetadataLayer(options: MetadataLayerOptions): Promise
     ],
     logDirs: logDirs.map((d) => formatted.directoryIds.get(d)!),
   };
-  const store = LogRaftStore.open({ dir: metadataPartitionDir(metadataLogDir), clock, timer: clock, logger: options.logger });
   const base = { clusterId: formatted.clusterId, directoryIds: formatted.directoryIds, metadataLogDir };
   const onError = (e: unknown) => options.logger?.error(`controller task failed: ${e instanceof Error ? e.message : String(e)}`);
+  if (voters.length > 1) {
+    const log = options.log ?? createLogger({ node: nodeId });
+    return startRaftMetadataLayer({ options, config, clock, log, nodeId, voters, base, registration, onError, startController: (c, q) => startController(c, q, options) });
+  }
+  const voter = voters[0] ? { id: voters[0].id, address: `${voters[0].host}:${voters[0].port}` } : { id: nodeId, address: "" };
+  const store = LogRaftStore.open({ dir: metadataPartitionDir(metadataLogDir), clock, timer: clock, logger: options.logger });
   const isController = config.list("process.roles").includes("controller");
   if (isController) {
     if (voter.id !== nodeId) throw new Error(`node ${nodeId} has the controller role but controller.quorum.voters names node ${voter.id}`);
@@ -191,22 +199,6 @@ async function startController(controller: QuorumController, quorum: MetadataQuo
     await quorum.close().catch(() => undefined);
     throw e;
   }
-}
-
-/**
- * The quorum's voter from controller.quorum.voters (`id@host:port`). One voter is all the
- * quorum supports today; an empty list means this node alone (a one-node combined setup).
- */
-function quorumVoter(config: BrokerConfig, nodeId: number): { id: number; address: string } {
-  const voters = config.list("controller.quorum.voters").map((v) => {
-    const m = /^(\d+)@(.+):(\d+)$/.exec(v.trim());
-    if (!m) throw new Error(`controller.quorum.voters entry "${v}" is not id@host:port`);
-    return { id: Number(m[1]), address: `${m[2]}:${m[3]}` };
-  });
-  if (voters.length > 1) {
-    throw new Error(`controller.quorum.voters names ${voters.length} voters; a multi-voter quorum is not implemented yet, name one controller`);
-  }
-  return voters[0] ?? { id: nodeId, address: "" };
 }
 
 /** Advertised listeners except the controller's, with their security protocol ids. */

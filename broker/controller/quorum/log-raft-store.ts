@@ -16,6 +16,11 @@ export interface LogRaftStoreOptions {
   logger?: LogLogger;
   /** metadata.log.segment.bytes (Kafka's default 1 GiB). */
   segmentBytes?: number;
+  /**
+   * The only voter commits what it flushes (the default); with several voters the Raft
+   * client commits by majority, so a flush must not move the log's high watermark.
+   */
+  commitOnFlush?: boolean;
 }
 
 /**
@@ -25,7 +30,10 @@ export interface LogRaftStoreOptions {
  * snapshots every record is needed to rebuild the image) and the quorum fsyncs each append.
  */
 export class LogRaftStore implements RaftLogStore {
-  private constructor(readonly log: Log) {}
+  private constructor(
+    readonly log: Log,
+    private readonly commitOnFlush: boolean,
+  ) {}
 
   static open(options: LogRaftStoreOptions): LogRaftStore {
     const log = Log.open({
@@ -43,7 +51,7 @@ export class LogRaftStore implements RaftLogStore {
       // Always re-validate: the log is small and every batch must be intact to replay it.
       hadCleanShutdown: false,
     });
-    return new LogRaftStore(log);
+    return new LogRaftStore(log, options.commitOnFlush ?? true);
   }
 
   logEndOffset(): bigint {
@@ -65,7 +73,7 @@ export class LogRaftStore implements RaftLogStore {
   flush(): void {
     this.log.flush();
     // Everything durable on the only voter is committed.
-    this.log.updateHighWatermark(this.log.logEndOffset);
+    if (this.commitOnFlush) this.log.updateHighWatermark(this.log.logEndOffset);
   }
 
   read(offset: bigint, maxBytes: number): Buffer {

@@ -1,0 +1,68 @@
+import { randomUuid } from "../../broker/controller/uuid.ts";
+import { ApiKey } from "../../broker/protocol/generated/apis.ts";
+import { BrokerNode } from "./broker-node.ts";
+import { withWire } from "./groups.ts";
+import { freePort } from "./ports.ts";
+
+/** What DescribeQuorum says about the metadata quorum. */
+export interface QuorumView {
+  leaderId: number;
+  leaderEpoch: number;
+  highWatermark: bigint;
+  voters: number[];
+}
+
+/**
+ * Three (or n) combined nodes that all vote in the metadata quorum (controller.quorum.voters
+ * names every node), each with a PLAINTEXT and a CONTROLLER listener, one process per node,
+ * each restartable. The nodes start together: none can finish starting before a quorum elects.
+ */
+export class RaftTestCluster {
+  private constructor(
+    readonly nodes: BrokerNode[],
+    readonly clusterId: string,
+    readonly controllerPorts: number[],
+  ) {}
+
+  static async start(size: number, overrides: Record<string, string> = {}): Promise<RaftTestCluster> {
+    const clusterId = randomUuid();
+    const controllerPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+    const voters = controllerPorts.map((p, id) => `${id}@127.0.0.1:${p}`).join(",");
+    const nodes = await Promise.all(
+      controllerPorts.map((controllerPort, id) =>
+        BrokerNode.start(
+          { "node.id": String(id), "process.roles": "broker,controller", "controller.quorum.voters": voters, ...overrides },
+          { args: ["--cluster-id", clusterId], listeners: (port) => `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}` },
+        ),
+      ),
+    );
+    return new RaftTestCluster(nodes, clusterId, controllerPorts);
+  }
+
+  node(id: number): BrokerNode {
+    const n = this.nodes[id];
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** Bootstrap servers of the nodes now running. */
+  get bootstrap(): string {
+    return this.nodes.filter((n) => n.alive).map((n) => n.bootstrap).join(",");
+  }
+
+  /** DescribeQuorum asked of one running node (a non-leader forwards it to the leader). */
+  async describeQuorum(via: number): Promise<QuorumView | null> {
+    return withWire(this.node(via).bootstrap, async (c) => {
+      const res = await c.request(ApiKey.DescribeQuorum, c.version(ApiKey.DescribeQuorum, 0, 2), {
+        topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 0 }] }],
+      });
+      const p = res.topics[0]?.partitions[0];
+      if (res.errorCode !== 0 || !p || p.errorCode !== 0 || p.leaderId < 0) return null;
+      return { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, highWatermark: p.highWatermark, voters: p.currentVoters.map((v) => v.replicaId).sort() };
+    });
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.destroy()));
+  }
+}
