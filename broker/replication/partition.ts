@@ -262,6 +262,11 @@ export class Partition {
   truncateTo(offset: number): void {
     if (this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key}: the leader does not truncate its log`);
     if (this.log.truncateTo(offset)) this.producers = ProducerStateManager.rebuild(this.log);
+    // Nothing to remove, but an epoch this replica opened as leader and never wrote to starts
+    // at the log end; kept, fetches would send it as the last fetched epoch and the leader,
+    // which lacks it, would answer the same diverging epoch forever (Kafka's truncateTo
+    // always trims the epoch cache).
+    else this.log.leaderEpochCache.truncateFromEnd(this.log.logEndOffset);
   }
 
   /** Empties this follower's log and restarts it at `offset` (the leader's log start is past our end). */

@@ -79,7 +79,8 @@ class Cluster {
     const inner = new InProcessLeaderEndpoint(leader, () => (this.cut.has(from) || this.cut.has(leader) ? undefined : this.rms[leader]));
     const fetch = inner.fetch.bind(inner);
     inner.fetch = async (request: FetchParams): Promise<FetchPartitionResult[]> => {
-      this.fetchesSent[from]!++;
+      // A fetcher spinning without ever waiting would starve the test's clock: fail it instead.
+      if (++this.fetchesSent[from]! > 10_000) throw new Error(`node ${from} sent more than 10000 fetches`);
       const results = await fetch(request);
       // A fetch parked at the leader when the link was cut loses its answer.
       if (this.cut.has(from) || this.cut.has(leader)) throw new Error(`link ${from}-${leader} is cut`);
@@ -264,6 +265,19 @@ describe("replica fetchers between three in-process ReplicaManagers", () => {
     expect(c.partition(0).role).toEqual({ kind: "Follower", leaderId: 2 });
     await c.until(() => c.log(0).latestEpoch() === 1 && c.log(0).logEndOffset === 5);
     expect(c.bytes(0).equals(c.bytes(2))).toBe(true);
+  });
+
+  it("drops an epoch a follower opened as leader but never wrote to, instead of sending it as its last fetched epoch forever (found by the replication simulation, seed 847)", async () => {
+    c.createTopic();
+    await c.produce(0, batch(["a", "b", "c"]));
+    await c.until(() => c.log(1).logEndOffset === 3 && c.log(2).logEndOffset === 3);
+    c.change({ leader: 2 }, [2]); // node 2 leads epoch 1 (its cache: epoch 1 from 3) and writes nothing...
+    c.change({ leader: 1 }); // ...before node 1 is elected in epoch 2, also from 3
+    expect(c.log(2).latestEpoch()).toBe(1);
+    await c.produce(1, batch(["d", "e"]));
+    await c.until(() => c.log(2).logEndOffset === 5);
+    expect(c.log(2).latestEpoch()).toBe(2);
+    expect(c.batches(2)).toEqual(c.batches(1));
   });
 
   it("restarts a follower at the leader's log start after OFFSET_OUT_OF_RANGE (the records it needed were deleted)", async () => {

@@ -360,8 +360,9 @@ export class ReplicaFetcher {
       try {
         if (target < p.log.logEndOffset) {
           this.logger.info(`${key}: truncating to ${target} (leader's epoch ${s.state.divergingEpoch.epoch} ends at ${s.state.divergingEpoch.endOffset})`);
-          p.truncateTo(target);
         }
+        // Even at the log end: an epoch this replica opened as leader without writing to it must go.
+        p.truncateTo(target);
         this.states.set(key, this.fetchingState(p, s.currentLeaderEpoch, s.topicId));
       } catch (e) {
         this.delay([s], `cannot truncate ${key} to ${target}: ${e instanceof Error ? e.message : String(e)}`);
