@@ -7,6 +7,7 @@ import { FileQuorumStateStore } from "../controller/quorum/quorum-state.ts";
 import { DEFAULT_RAFT_TIMEOUTS, RaftClient, type RaftTimeouts } from "../controller/quorum/raft-client.ts";
 import type { WireEndpoint } from "../controller/quorum/raft-wire.ts";
 import { metadataPartitionDir } from "../controller/quorum/single-voter-quorum.ts";
+import { quorumStateObserver } from "../controller/state-machines/quorum-states.ts";
 import { WireRaftNetwork } from "../controller/quorum/wire-raft-network.ts";
 import type { ConnectionInfo, RequestHandler } from "../network/connection.ts";
 import { NodeChannel } from "../network/node-channel.ts";
@@ -125,6 +126,7 @@ export async function startRaftMetadataLayer(ctx: RaftLayerContext): Promise<Met
   const dir = metadataPartitionDir(ctx.base.metadataLogDir);
   const store = LogRaftStore.open({ dir, clock, timer: clock, logger: ctx.options.logger, commitOnFlush: false });
   const network = new WireRaftNetwork({ nodeId, clusterId: ctx.base.clusterId, voterAddresses, localEndpoint, requestTimeoutMs: timeouts.requestTimeoutMs });
+  const publishQuorumState = ctx.options.stateChanges ? quorumStateObserver(ctx.options.stateChanges) : null;
   const client = new RaftClient({
     nodeId,
     voters: voters.map((v) => v.id),
@@ -134,7 +136,10 @@ export async function startRaftMetadataLayer(ctx: RaftLayerContext): Promise<Met
     clock,
     random: ctx.options.random ?? Math.random,
     timeouts,
-    onTransition: (t) => log.info({ from: t.from?.role ?? null, to: t.to.role, epoch: t.to.epoch }, "metadata quorum state"),
+    onTransition: (t) => {
+      log.info({ from: t.from?.role ?? null, to: t.to.role, epoch: t.to.epoch }, "metadata quorum state");
+      publishQuorumState?.(t);
+    },
   });
   const controller = new QuorumController({ nodeId, clusterId: ctx.base.clusterId, quorum: client, config, random: ctx.options.random, clock, onError: ctx.onError });
 
