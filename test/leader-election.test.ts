@@ -115,12 +115,28 @@ describe("kafka-leader-election and kafka-topics --describe (auto rebalance off)
     expect(moved?.cause).toBe("leader changed from broker 2 to 1 by preferred leader election requested by an admin (ElectLeaders), clean election from the ISR [2, 0, 1]");
   });
 
-  it("asked for named partitions that are led by their preferred replica: ELECTION_NOT_NEEDED for each", async () => {
+  it("asked for named partitions that are led by their preferred replica: ELECTION_NOT_NEEDED for each (also through a broker-only node)", async () => {
     const file = join(workDir, "partitions.json");
     writeFileSync(file, JSON.stringify({ partitions: [0, 1, 2].map((partition) => ({ topic: TOPIC, partition })) }));
     const r = await tool("kafka-leader-election", "--election-type", "preferred", "--path-to-json-file", file);
     expect(r.code, shown(r)).toBe(0);
     expect(listed(r.stdout, "Valid replica already elected for partitions ")).toEqual([`${TOPIC}-0`, `${TOPIC}-1`, `${TOPIC}-2`]);
+    // A broker-only node forwards the request to the controller, as Kafka's brokers do.
+    const forwarded = await withWire(cluster.node(1).bootstrap, (c) =>
+      c.request(ApiKey.ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: TOPIC, partitions: [1, 5] }], timeoutMs: 30_000 }),
+    );
+    expect(forwarded).toMatchObject({
+      errorCode: 0,
+      replicaElectionResults: [
+        {
+          topic: TOPIC,
+          partitionResult: [
+            { partitionId: 1, errorCode: 84, errorMessage: "Leader election not needed for topic partition." },
+            { partitionId: 5, errorCode: 3, errorMessage: `No such partition as ${TOPIC}-5` },
+          ],
+        },
+      ],
+    });
   });
 
   it("a missing partition is an error the tool reports with Kafka's text", async () => {
