@@ -29,6 +29,8 @@ import { partitionSettings } from "./partition-settings.ts";
 import { ProducerIdManager } from "./producer-id-manager.ts";
 import { RequestDispatcher } from "./request-dispatcher.ts";
 import { servedApis } from "./served-apis.ts";
+import { describeQuorumHandler } from "./handlers/describe-quorum.ts";
+import { ApiKey } from "../protocol/generated/apis.ts";
 
 /**
  * One Samsa node: the metadata layer (the controller and its quorum on the controller node,
@@ -288,7 +290,7 @@ export class Broker implements BrokerServices {
 
   private async listen(): Promise<void> {
     const producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, this.metadataLayer.brokerEpoch()));
-    const brokerApis = servedApis(this, producerIds, () => dispatcher.advertised);
+    const brokerApis = { ...servedApis(this, producerIds, () => dispatcher.advertised), [ApiKey.DescribeQuorum]: { minVersion: 0, maxVersion: 2, handle: describeQuorumHandler(this.metadataLayer.describeQuorum) } };
     const handoff = this.metadataLayer.controllerListener;
     const dispatcher = new RequestDispatcher(handoff ? handoff.withRaftApis(brokerApis) : brokerApis);
     // The controller listener (on the controller node) serves the same APIs: observers'

@@ -19,7 +19,9 @@ import { BrokerLifecycle } from "./broker-lifecycle.ts";
 import { randomUuid } from "../controller/uuid.ts";
 import type { StateChangeSink } from "../events/state-change.ts";
 import { clusterStateObserver } from "../controller/state-machines/cluster-state-observer.ts";
-import { parseQuorumVoters, startRaftMetadataLayer, type ControllerListenerHandoff } from "./raft-metadata-layer.ts";
+import type { QuorumDescriber } from "./handlers/describe-quorum.ts";
+import { QuorumLeaderChannel } from "./quorum-leader-channel.ts";
+import { controllerListenerNames, parseQuorumVoters, startRaftMetadataLayer, type ControllerListenerHandoff } from "./raft-metadata-layer.ts";
 
 /** Kafka's SecurityProtocol ids. */
 export const SecurityProtocol = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 } as const;
@@ -58,6 +60,8 @@ export interface MetadataLayer {
   brokerEpoch(): bigint;
   /** Broker-only nodes: asks the controller to move leaderships away before stopping. */
   controlledShutdown(): Promise<void>;
+  /** DescribeQuorum's answers: the leader's own, or where to forward the request. */
+  describeQuorum: QuorumDescriber;
   /** With several voters: the controller listener, bound before the broker's (raft-metadata-layer.ts). */
   controllerListener?: ControllerListenerHandoff;
   close(): Promise<void>;
@@ -118,12 +122,19 @@ export async function startMetadataLayer(options: MetadataLayerOptions): Promise
       onError,
     });
     await startController(controller, quorum, options);
+    const controllerListener = config.listeners().find((l) => controllerListenerNames(config).has(l.name.toUpperCase()));
+    const describer: QuorumDescriber = {
+      local: () => (quorum.isLeader() ? quorum.describeQuorum() : null),
+      leader: null,
+      voterEndpoints: new Map(controllerListener ? [[nodeId, { name: controllerListener.name, host: controllerListener.host, port: controllerListener.port }]] : []),
+    };
     return {
       ...base,
       controller,
       quorum,
       commands: controller,
       isController: true,
+      describeQuorum: describer,
       readMetadataLog: (offset, maxBytes, maxWaitMs) => quorum.readCommitted(offset, maxBytes, maxWaitMs),
       brokerEpoch: () => controller.brokerEpoch ?? -1n,
       controlledShutdown: async () => undefined,
@@ -164,12 +175,14 @@ export async function startMetadataLayer(options: MetadataLayerOptions): Promise
   });
   lifecycle.start();
   await lifecycle.waitUntilUnfenced();
+  const leader = new QuorumLeaderChannel({ nodeId, voterAddresses: new Map([[voter.id, voter.address]]), leaderId: () => voter.id, timeoutMs: requestTimeoutMs });
   return {
     ...base,
     controller,
     quorum,
     commands,
     isController: false,
+    describeQuorum: { local: () => null, leader, voterEndpoints: new Map() },
     readMetadataLog: () => Promise.reject(new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${nodeId} does not lead the metadata log`)),
     brokerEpoch: () => lifecycle.brokerEpoch,
     controlledShutdown: () => lifecycle.controlledShutdown(config.int("controller.quorum.request.timeout.ms") * 5),
@@ -177,6 +190,7 @@ export async function startMetadataLayer(options: MetadataLayerOptions): Promise
       lifecycle.stop();
       commands.close();
       remoteFetch.close();
+      leader.close();
       await controller.close();
     },
   };
@@ -209,7 +223,7 @@ export function brokerEndpoints(config: BrokerConfig): Endpoint[] {
       return [name!.trim().toUpperCase(), protocol!.trim().toUpperCase()];
     }),
   );
-  const controllerNames = new Set(config.list("controller.listener.names").map((n) => n.toUpperCase()));
+  const controllerNames = controllerListenerNames(config);
   return config
     .advertisedListeners()
     .filter((l) => !controllerNames.has(l.name))

@@ -10,7 +10,6 @@ import { metadataPartitionDir } from "../controller/quorum/single-voter-quorum.t
 import { quorumStateObserver } from "../controller/state-machines/quorum-states.ts";
 import { WireRaftNetwork } from "../controller/quorum/wire-raft-network.ts";
 import type { ConnectionInfo, RequestHandler } from "../network/connection.ts";
-import { NodeChannel } from "../network/node-channel.ts";
 import { SocketServer } from "../network/socket-server.ts";
 import { ErrorCode, KafkaError } from "../protocol/errors.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
@@ -18,7 +17,9 @@ import type { Clock, Timer } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { ActiveControllerRouter } from "./active-controller-router.ts";
 import { BrokerLifecycle } from "./broker-lifecycle.ts";
+import type { QuorumDescriber } from "./handlers/describe-quorum.ts";
 import { minimalApiVersionsHandler, raftApis } from "./handlers/raft.ts";
+import { QuorumLeaderChannel } from "./quorum-leader-channel.ts";
 import type { MetadataLayer, MetadataLayerOptions } from "./metadata-layer.ts";
 import { RequestDispatcher, type ServedApis } from "./request-dispatcher.ts";
 
@@ -36,6 +37,11 @@ export function parseQuorumVoters(config: BrokerConfig): QuorumVoter[] {
     if (!m) throw new Error(`controller.quorum.voters entry "${v}" is not id@host:port`);
     return { id: Number(m[1]), host: m[2]!, port: Number(m[3]) };
   });
+}
+
+/** controller.listener.names, upper-cased as listener names are compared. */
+export function controllerListenerNames(config: BrokerConfig): Set<string> {
+  return new Set(config.list("controller.listener.names").map((n) => n.toUpperCase()));
 }
 
 /** Kafka's controller.quorum.* timings; those not declared as broker configs are read raw. */
@@ -118,7 +124,7 @@ export async function startRaftMetadataLayer(ctx: RaftLayerContext): Promise<Met
   }
   const timeouts = raftTimeouts(config);
   const voterAddresses = new Map(voters.map((v) => [v.id, `${v.host}:${v.port}`]));
-  const controllerNames = new Set(config.list("controller.listener.names").map((n) => n.toUpperCase()));
+  const controllerNames = controllerListenerNames(config);
   const controllerListeners = isVoter ? config.listeners().filter((l) => controllerNames.has(l.name.toUpperCase())) : [];
   if (isVoter && controllerListeners.length === 0) throw new Error(`node ${nodeId} is a voter but has no controller listener (controller.listener.names)`);
   const self = voters.find((v) => v.id === nodeId);
@@ -143,24 +149,12 @@ export async function startRaftMetadataLayer(ctx: RaftLayerContext): Promise<Met
   });
   const controller = new QuorumController({ nodeId, clusterId: ctx.base.clusterId, quorum: client, config, random: ctx.options.random, clock, onError: ctx.onError });
 
-  // DescribeQuorum asked of a non-leader goes to the leader's controller listener.
-  let leaderChannel: { id: number; channel: NodeChannel } | null = null;
-  const channelToLeader = (): NodeChannel | null => {
-    const leaderId = client.leaderAndEpoch().leaderId;
-    if (leaderId === null || leaderId === nodeId || !voterAddresses.has(leaderId)) return null;
-    if (leaderChannel?.id !== leaderId) {
-      leaderChannel?.channel.close();
-      const address = voterAddresses.get(leaderId)!;
-      leaderChannel = { id: leaderId, channel: new NodeChannel(() => address, { clientId: `samsa-quorum-${nodeId}`, timeoutMs: timeouts.requestTimeoutMs }) };
-    }
-    return leaderChannel.channel;
-  };
-  const raftApiOptions = {
-    client,
-    clusterId: ctx.base.clusterId,
-    controllerListeners: controllerNames,
+  const raftApiOptions = { client, clusterId: ctx.base.clusterId, controllerListeners: controllerNames };
+  const leaderChannel = new QuorumLeaderChannel({ nodeId, voterAddresses, leaderId: () => client.leaderAndEpoch().leaderId, timeoutMs: timeouts.requestTimeoutMs });
+  const describer: QuorumDescriber = {
+    local: () => (client.isLeader() ? client.describeQuorum() : null),
+    leader: leaderChannel,
     voterEndpoints: new Map(voters.map((v) => [v.id, { name: localEndpoint?.name ?? [...controllerNames][0]!, host: v.host, port: v.port }])),
-    leaderChannel: channelToLeader,
   };
   const early = raftApis(raftApiOptions);
   const earlyDispatcher: RequestDispatcher = new RequestDispatcher({
@@ -229,11 +223,12 @@ export async function startRaftMetadataLayer(ctx: RaftLayerContext): Promise<Met
       // The leader resigns first (EndQuorumEpoch), so a successor starts at once.
       await client.resignLeadership().catch(() => undefined);
       router.close();
-      leaderChannel?.channel.close();
+      leaderChannel.close();
       await controller.close();
       await stopListeners();
       network.close();
     },
+    describeQuorum: describer,
     controllerListener: {
       bound,
       withRaftApis: (brokerApis) => ({ ...brokerApis, ...raftApis({ ...raftApiOptions, fetch: brokerApis[ApiKey.Fetch]?.handle }) }),

@@ -4,6 +4,7 @@ import { type Clock, systemClock, type Timer } from "../../util/clock.ts";
 import type { MetadataRecord } from "../metadata-record-serde.ts";
 import { encodeLeaderChangeBatch } from "./control-records.ts";
 import { encodeMetadataBatch, metadataLogBatches, readMetadataLog } from "./metadata-log-batches.ts";
+import type { QuorumDescription } from "./leader-progress.ts";
 import type { AppendResult, CommittedBatch, LeaderAndEpoch, MetadataLogRead, MetadataQuorum, QuorumListener } from "./metadata-quorum.ts";
 import { readQuorumState, writeQuorumState } from "./quorum-state.ts";
 import type { RaftLogStore } from "./raft-log-store.ts";
@@ -73,6 +74,14 @@ export class SingleVoterQuorum implements MetadataQuorum {
 
   highWatermark(): bigint {
     return this.hw;
+  }
+
+  /** DescribeQuorum's data: the lone voter, always caught up with itself. Observers' fetches are not tracked. */
+  describeQuorum(): QuorumDescription {
+    if (!this.isLeader()) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `node ${this.nodeId} does not lead the metadata quorum`);
+    const now = this.clock.now();
+    const self = { nodeId: this.nodeId, logEndOffset: this.endOffset(), lastFetchTimestamp: now, lastCaughtUpTimestamp: now, lastFetchLeaderLogEndOffset: this.endOffset() };
+    return { leaderId: this.nodeId, leaderEpoch: this.epoch, highWatermark: this.hw, voters: [self], observers: [] };
   }
 
   register(listener: QuorumListener): void {

@@ -4,9 +4,6 @@ import type { RaftClient } from "../../controller/quorum/raft-client.ts";
 import {
   RAFT_API_VERSIONS,
   beginQuorumEpochRequestFromWire,
-  describeQuorumErrorToWire,
-  describeQuorumRequestToWire,
-  describeQuorumResponseToWire,
   endQuorumEpochRequestFromWire,
   fetchErrorToWire,
   fetchRequestFromWire,
@@ -14,10 +11,8 @@ import {
   quorumEpochResponseToWire,
   voteRequestFromWire,
   voteResponseToWire,
-  type WireEndpoint,
 } from "../../controller/quorum/raft-wire.ts";
 import { CloseConnection } from "../../network/connection.ts";
-import type { NodeChannel } from "../../network/node-channel.ts";
 import { ErrorCode, type ErrorCodeValue } from "../../protocol/errors.ts";
 import { ApiKey, type ApiRequest, type ApiResponse } from "../../protocol/generated/apis.ts";
 import { defaultApiVersionsResponse } from "../../protocol/generated/message/ApiVersionsResponse.ts";
@@ -31,10 +26,6 @@ export interface RaftApisOptions {
   clusterId: string;
   /** controller.listener.names: the Raft RPCs are served there only, as in Kafka. */
   controllerListeners: ReadonlySet<string>;
-  /** Every voter's controller endpoint (DescribeQuorum v2's nodes). */
-  voterEndpoints: ReadonlyMap<number, WireEndpoint>;
-  /** A channel to the current leader's controller listener, for DescribeQuorum on a non-leader. */
-  leaderChannel: () => NodeChannel | null;
   /** Fetches of anything but `__cluster_metadata` (the broker's Fetch). */
   fetch?: ApiHandler<1>;
 }
@@ -87,34 +78,18 @@ function quorumRpc<K extends QuorumRpcKey, A extends QuorumRpcApi>(
 /**
  * The KRaft RPCs a node serves when it runs the Raft client (more than one voter): Vote,
  * BeginQuorumEpoch, EndQuorumEpoch and Fetch of `__cluster_metadata-0` on the controller
- * listener, each handed to RaftClient.handle; DescribeQuorum on every listener, answered by
- * the leader (a non-leader forwards it there, as a Kafka broker forwards it to the controller).
+ * listener, each handed to RaftClient.handle (DescribeQuorum is every node's: describe-quorum.ts).
  */
 export function raftApis(options: RaftApisOptions): ServedApis {
   const { client } = options;
   const [voteMin, voteMax] = RAFT_API_VERSIONS.Vote;
   const [beginMin, beginMax] = RAFT_API_VERSIONS.BeginQuorumEpoch;
   const [endMin, endMax] = RAFT_API_VERSIONS.EndQuorumEpoch;
-  const [describeMin, describeMax] = RAFT_API_VERSIONS.DescribeQuorum;
   const fallbackFetch = options.fetch;
   return {
     [ApiKey.Vote]: quorumRpc(options, "Vote", voteMin, voteMax, voteRequestFromWire, (r) => r.candidateId, voteResponseToWire),
     [ApiKey.BeginQuorumEpoch]: quorumRpc(options, "BeginQuorumEpoch", beginMin, beginMax, beginQuorumEpochRequestFromWire, (r) => r.leaderId, quorumEpochResponseToWire),
     [ApiKey.EndQuorumEpoch]: quorumRpc(options, "EndQuorumEpoch", endMin, endMax, endQuorumEpochRequestFromWire, (r) => r.leaderId, quorumEpochResponseToWire),
-    [ApiKey.DescribeQuorum]: {
-      minVersion: describeMin,
-      maxVersion: describeMax,
-      handle: async (): Promise<ApiResponse<55>> => {
-        if (client.isLeader()) return describeQuorumResponseToWire(client.describeQuorum(), options.voterEndpoints);
-        const channel = options.leaderChannel();
-        if (channel === null) return describeQuorumErrorToWire(ErrorCode.NOT_LEADER_OR_FOLLOWER, "the metadata quorum has no leader right now");
-        try {
-          return await channel.send(ApiKey.DescribeQuorum, describeMin, describeMax, describeQuorumRequestToWire());
-        } catch (e) {
-          return describeQuorumErrorToWire(ErrorCode.REQUEST_TIMED_OUT, `cannot reach the quorum leader: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      },
-    },
     [ApiKey.Fetch]: {
       minVersion: 4,
       maxVersion: 17,
