@@ -1,6 +1,6 @@
 // The metadata quorum with three voters: three combined nodes (broker + controller) whose
 // controller.quorum.voters names all three, electing a leader with Raft over their
-// controller listeners. DescribeQuorum and Kafka 3.9's kafka-metadata-quorum show the leader
+// controller listeners, and a broker-only node observing the quorum. DescribeQuorum and Kafka 3.9's kafka-metadata-quorum show the leader
 // and epoch; SIGKILL of the active controller elects another while CreateTopics keeps
 // working (every acknowledged topic visible afterwards, none twice) and produce/consume go
 // on; the killed node catches up when it returns; SIGTERM of the leader hands over through
@@ -22,8 +22,11 @@ beforeAll(async () => {
     // Internal topics on every node, so losing one loses neither offsets nor state changes.
     "offsets.topic.replication.factor": "3",
     "state.change.log.replication.factor": "3",
-  });
+  }, 1);
 }, 120_000);
+
+const VOTERS = [0, 1, 2];
+const OBSERVER = 3;
 
 afterAll(async () => {
   await cluster?.destroy();
@@ -34,7 +37,7 @@ async function agreedQuorum(what: string, accept: (q: QuorumView) => boolean = (
   return waitFor(
     what,
     async () => {
-      const alive = [0, 1, 2].filter((id) => cluster.node(id).alive);
+      const alive = [...VOTERS, OBSERVER].filter((id) => cluster.node(id).alive);
       const views = await Promise.all(alive.map((id) => cluster.describeQuorum(id)));
       const first = views[0];
       if (!first || views.some((v) => v === null || v.leaderId !== first.leaderId || v.leaderEpoch !== first.leaderEpoch)) return null;
@@ -66,8 +69,8 @@ async function topicIds(via: number): Promise<Map<string, string>> {
 
 describe("three voting nodes", () => {
   it("agree on one leader, shown by DescribeQuorum and kafka-metadata-quorum --status and --replication", async () => {
-    const q = await agreedQuorum("a leader every node names");
-    expect(q.voters).toEqual([0, 1, 2]);
+    const q = await agreedQuorum("a leader every node names, the observer's fetches included", (v) => v.observers.includes(OBSERVER));
+    expect(q.voters).toEqual(VOTERS);
     expect(q.leaderEpoch).toBeGreaterThan(0);
 
     const status = await ApacheKafka.tool("kafka-metadata-quorum", ["--bootstrap-server", cluster.bootstrap, "describe", "--status"]);
@@ -75,20 +78,21 @@ describe("three voting nodes", () => {
     expect(status.stdout).toMatch(new RegExp(`^LeaderId:\\s+${q.leaderId}$`, "m"));
     expect(status.stdout).toMatch(new RegExp(`^LeaderEpoch:\\s+${q.leaderEpoch}$`, "m"));
     const voters = /^CurrentVoters:\s+(.*)$/m.exec(status.stdout)?.[1] ?? "";
-    expect([...voters.matchAll(/"id": (\d+)/g)].map((m) => Number(m[1])).sort()).toEqual([0, 1, 2]);
+    expect([...voters.matchAll(/"id": (\d+)/g)].map((m) => Number(m[1])).sort()).toEqual(VOTERS);
 
     const replication = await ApacheKafka.tool("kafka-metadata-quorum", ["--bootstrap-server", cluster.bootstrap, "describe", "--replication"]);
     expect(replication.code, describeRun(replication)).toBe(0);
     const rows = replication.stdout.split("\n").map((l) => l.trim().split(/\s+/)).filter((cols) => /^\d+$/.test(cols[0] ?? ""));
     const statusOf = new Map(rows.map((cols) => [Number(cols[0]), cols.at(-1)]));
     expect(statusOf.get(q.leaderId)).toBe("Leader");
-    expect([0, 1, 2].filter((id) => id !== q.leaderId).map((id) => statusOf.get(id))).toEqual(["Follower", "Follower"]);
+    expect(VOTERS.filter((id) => id !== q.leaderId).map((id) => statusOf.get(id))).toEqual(["Follower", "Follower"]);
+    expect(statusOf.get(OBSERVER)).toBe("Observer");
   }, 120_000);
 
   it("keeps creating topics when the active controller is SIGKILLed: every acknowledged one visible, none twice; produce and consume go on", async () => {
     const before = await agreedQuorum("a leader before the kill");
     const killed = before.leaderId;
-    const via = [0, 1, 2].find((id) => id !== killed)!;
+    const via = VOTERS.find((id) => id !== killed)!;
     expect(await createTopic(via, KEPT, 3, { "min.insync.replicas": "2" })).toBe(0);
     const produced = await kcat(cluster.node(via).bootstrap, ["-P", "-t", KEPT, "-X", "acks=all"], { input: "a1\na2\na3\n" });
     expect(produced.code, describeRun(produced)).toBe(0);
@@ -97,8 +101,9 @@ describe("three voting nodes", () => {
     const refused: { name: string; errorCode: number }[] = [];
     let i = 0;
     const createOne = async () => {
+      // Alternately through a surviving voter and through the observer (both forward to the active controller).
       const name = `raft-t-${i++}`;
-      const errorCode = await createTopic(via, name, 1).catch(() => -1);
+      const errorCode = await createTopic(i % 2 === 0 ? via : OBSERVER, name, 1).catch(() => -1);
       if (errorCode === 0) acknowledged.push(name);
       else refused.push({ name, errorCode });
     };
@@ -118,8 +123,8 @@ describe("three voting nodes", () => {
     const after = await agreedQuorum("a new leader among the survivors", (q) => q.leaderId !== killed);
     expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
 
-    // Every acknowledged topic exists on both survivors, each name once with one id.
-    for (const id of [0, 1, 2].filter((n) => n !== killed)) {
+    // Every acknowledged topic exists on both surviving voters and the observer, each name once with one id.
+    for (const id of [...VOTERS, OBSERVER].filter((n) => n !== killed)) {
       const ids = await waitFor(`node ${id} lists every acknowledged topic`, async () => {
         const m = await topicIds(id);
         return acknowledged.every((t) => m.has(t)) ? m : null;

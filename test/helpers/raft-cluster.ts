@@ -10,12 +10,14 @@ export interface QuorumView {
   leaderEpoch: number;
   highWatermark: bigint;
   voters: number[];
+  observers: number[];
 }
 
 /**
- * Three (or n) combined nodes that all vote in the metadata quorum (controller.quorum.voters
- * names every node), each with a PLAINTEXT and a CONTROLLER listener, one process per node,
- * each restartable. The nodes start together: none can finish starting before a quorum elects.
+ * Combined nodes that all vote in the metadata quorum (controller.quorum.voters names each),
+ * with a PLAINTEXT and a CONTROLLER listener, and broker-only nodes observing it; one process
+ * per node, each restartable. The nodes start together: none finishes starting before a
+ * quorum elects a leader.
  */
 export class RaftTestCluster {
   private constructor(
@@ -24,18 +26,22 @@ export class RaftTestCluster {
     readonly controllerPorts: number[],
   ) {}
 
-  static async start(size: number, overrides: Record<string, string> = {}): Promise<RaftTestCluster> {
+  /** `voters` combined nodes (ids 0..voters-1), then `observers` broker-only nodes that follow the quorum. */
+  static async start(voters: number, overrides: Record<string, string> = {}, observers = 0): Promise<RaftTestCluster> {
     const clusterId = randomUuid();
-    const controllerPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-    const voters = controllerPorts.map((p, id) => `${id}@127.0.0.1:${p}`).join(",");
-    const nodes = await Promise.all(
-      controllerPorts.map((controllerPort, id) =>
-        BrokerNode.start(
-          { "node.id": String(id), "process.roles": "broker,controller", "controller.quorum.voters": voters, ...overrides },
-          { args: ["--cluster-id", clusterId], listeners: (port) => `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}` },
-        ),
+    const controllerPorts = await Promise.all(Array.from({ length: voters }, () => freePort()));
+    const quorum = controllerPorts.map((p, id) => `${id}@127.0.0.1:${p}`).join(",");
+    const args = ["--cluster-id", clusterId];
+    const voterNodes = controllerPorts.map((controllerPort, id) =>
+      BrokerNode.start(
+        { "node.id": String(id), "process.roles": "broker,controller", "controller.quorum.voters": quorum, ...overrides },
+        { args, listeners: (port) => `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}` },
       ),
     );
+    const observerNodes = Array.from({ length: observers }, (_, i) =>
+      BrokerNode.start({ "node.id": String(voters + i), "process.roles": "broker", "controller.quorum.voters": quorum, ...overrides }, { args }),
+    );
+    const nodes = await Promise.all([...voterNodes, ...observerNodes]);
     return new RaftTestCluster(nodes, clusterId, controllerPorts);
   }
 
@@ -58,7 +64,7 @@ export class RaftTestCluster {
       });
       const p = res.topics[0]?.partitions[0];
       if (res.errorCode !== 0 || !p || p.errorCode !== 0 || p.leaderId < 0) return null;
-      return { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, highWatermark: p.highWatermark, voters: p.currentVoters.map((v) => v.replicaId).sort() };
+      return { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, highWatermark: p.highWatermark, voters: p.currentVoters.map((v) => v.replicaId).sort(), observers: p.observers.map((o) => o.replicaId).sort() };
     });
   }
 
