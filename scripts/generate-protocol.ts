@@ -702,11 +702,13 @@ class MessageGen {
         const m = flexible ? (nullable ? "compactNullableString" : "compactString") : nullable ? "nullableString" : "string";
         return [`${wv}.${m}(${nullable ? acc : nn});`];
       }
-      case "bytes":
-      case "records": {
+      case "bytes": {
         const m = flexible ? (nullable ? "compactNullableBytes" : "compactBytes") : nullable ? "nullableBytes" : "bytes";
         return [`${wv}.${m}(${nullable ? acc : nn});`];
       }
+      case "records":
+        // Spliced, not copied (Writer.chunks); a non-null value encodes as in a non-nullable version.
+        return [`${wv}.${flexible ? "compactNullableRecords" : "nullableRecords"}(${nullable ? acc : nn});`];
     }
   }
 

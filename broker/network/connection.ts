@@ -1,14 +1,21 @@
 import type { Socket } from "node:net";
 import type { Logger } from "../util/logger.ts";
 
+/**
+ * A full response frame (size prefix included): one buffer, or buffers to send in order
+ * (a fetch response's records as read from the log, not copied).
+ */
+export type ResponseFrame = Buffer | readonly Buffer[];
+
 /** What the network layer needs from the request layer. */
 export interface RequestHandler {
   /**
-   * Handles one request frame (without its 4-byte size prefix). Resolves with the full
-   * response frame (size prefix included) or null when no response is sent (acks=0).
-   * Throwing a CloseConnection closes this connection; other errors are logged and close it.
+   * Handles one request frame (without its 4-byte size prefix). Resolves with the response
+   * frame or null when no response is sent (acks=0). The frame's buffers must stay unchanged
+   * until written. Throwing a CloseConnection closes this connection; other errors are
+   * logged and close it.
    */
-  handle(frame: Buffer, conn: ConnectionInfo): Promise<Buffer | null>;
+  handle(frame: Buffer, conn: ConnectionInfo): Promise<ResponseFrame | null>;
 }
 
 export interface ConnectionInfo {
@@ -106,7 +113,7 @@ export class Connection implements ConnectionInfo {
     this.handler.handle(frame, this).then(
       (response) => {
         this.processing = false;
-        if (response && !this.closed) this.socket.write(response);
+        if (response && !this.closed) this.send(response);
         this.pump();
       },
       (err: unknown) => {
@@ -119,6 +126,17 @@ export class Connection implements ConnectionInfo {
         }
       },
     );
+  }
+
+  /** Writes a frame's buffers as one writev (corked), so its records are not copied. */
+  private send(response: ResponseFrame): void {
+    if (Buffer.isBuffer(response)) {
+      this.socket.write(response);
+      return;
+    }
+    this.socket.cork();
+    for (const chunk of response) this.socket.write(chunk);
+    this.socket.uncork();
   }
 
   close(reason: string): void {

@@ -76,20 +76,34 @@ export function encodeResponseFrame(apiKey: number, apiVersion: number, correlat
   return w.finish();
 }
 
-/** Encodes a typed response straight into a full frame (no intermediate body buffer). */
-export function encodeResponse<K extends ApiKeyValue>(
+/**
+ * Encodes a typed response straight into a full frame (no intermediate body buffer), as
+ * buffers to send in order: large records fields are the caller's buffers, not copies.
+ */
+export function encodeResponseChunks<K extends ApiKeyValue>(
   apiKey: K,
   apiVersion: number,
   correlationId: number,
   response: ApiResponse<K>,
-): Buffer {
+): Buffer[] {
   const api = APIS[apiKey];
   const w = new Writer(256);
   const at = w.reserveInt32();
   encodeResponseHeader(w, correlationId, responseHeaderVersion(apiKey, apiVersion));
   api.response.encode(w, response, apiVersion);
   w.patchInt32(at, w.offset - 4);
-  return w.finish();
+  return w.chunks();
+}
+
+/** encodeResponseChunks as one buffer. */
+export function encodeResponse<K extends ApiKeyValue>(
+  apiKey: K,
+  apiVersion: number,
+  correlationId: number,
+  response: ApiResponse<K>,
+): Buffer {
+  const chunks = encodeResponseChunks(apiKey, apiVersion, correlationId, response);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** A decoded request; `switch (req.apiKey)` narrows `body` to that API's request type. */

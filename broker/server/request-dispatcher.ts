@@ -1,6 +1,6 @@
 import { APIS, type ApiKeyValue, type ApiRequest, type ApiResponse } from "../protocol/generated/apis.ts";
-import { apiVersionsFallback, decodeRequest, encodeResponse, type ApiVersionRange, type RequestHeaderInfo } from "../protocol/headers.ts";
-import { CloseConnection, type ConnectionInfo, type RequestHandler } from "../network/connection.ts";
+import { apiVersionsFallback, decodeRequest, encodeResponseChunks, type ApiVersionRange, type RequestHeaderInfo } from "../protocol/headers.ts";
+import { CloseConnection, type ConnectionInfo, type RequestHandler, type ResponseFrame } from "../network/connection.ts";
 
 export interface RequestContext {
   header: RequestHeaderInfo;
@@ -39,7 +39,7 @@ export class RequestDispatcher implements RequestHandler {
       });
   }
 
-  async handle(frame: Buffer, connection: ConnectionInfo): Promise<Buffer | null> {
+  async handle(frame: Buffer, connection: ConnectionInfo): Promise<ResponseFrame | null> {
     if (frame.length < 8) throw new CloseConnection(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -60,6 +60,6 @@ export class RequestDispatcher implements RequestHandler {
     const ctx: RequestContext = { header: decoded.header, connection };
     const response = await (api.handle as ApiHandler<ApiKeyValue>)(decoded.body, ctx);
     if (response === null) return null;
-    return encodeResponse(apiKey as ApiKeyValue, apiVersion, correlationId, response);
+    return encodeResponseChunks(apiKey as ApiKeyValue, apiVersion, correlationId, response);
   }
 }

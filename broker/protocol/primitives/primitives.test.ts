@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Reader, ProtocolDecodeError } from "./reader.ts";
-import { Writer } from "./writer.ts";
+import { SPLICE_MIN_BYTES, Writer } from "./writer.ts";
 
 describe("wire primitives", () => {
   it("round-trips unsigned and zigzag varints at their boundaries", () => {
@@ -25,6 +25,40 @@ describe("wire primitives", () => {
     // One buffer a little larger than the bytes written, not one twice their size.
     expect(out.buffer.byteLength).toBeLessThan(out.length + 64 * 1024);
     expect(out.subarray(7, 7 + records.length).equals(records)).toBe(true);
+  });
+
+  it("splices large records into its chunks instead of copying them, with lengths that count them", () => {
+    const a = Buffer.alloc(SPLICE_MIN_BYTES, 1);
+    const b = Buffer.alloc(SPLICE_MIN_BYTES * 3, 2);
+    const w = new Writer(16);
+    const size = w.reserveInt32();
+    w.int16(5).compactNullableRecords(a).int8(9);
+    const inner = w.reserveInt32(); // a position after a splice
+    w.nullableRecords(b).compactNullableRecords(null).int8(-1);
+    w.patchInt32(inner, 77);
+    w.patchInt32(size, w.offset - 4);
+    const chunks = w.chunks();
+    // The records are the caller's buffers, not copies.
+    expect(chunks.map((c) => ([a, b] as Buffer[]).indexOf(c)).filter((i) => i >= 0)).toEqual([0, 1]);
+    expect(chunks.length).toBe(5);
+    const r = new Reader(Buffer.concat(chunks));
+    expect(r.int32()).toBe(w.offset - 4);
+    expect(r.int16()).toBe(5);
+    expect(r.compactNullableBytes()!.equals(a)).toBe(true);
+    expect(r.int8()).toBe(9);
+    expect(r.int32()).toBe(77);
+    expect(r.nullableBytes()!.equals(b)).toBe(true);
+    expect(r.compactNullableBytes()).toBeNull();
+    expect(r.int8()).toBe(-1);
+    expect(r.remaining()).toBe(0);
+    expect(w.finish().equals(Buffer.concat(chunks))).toBe(true);
+  });
+
+  it("copies small records (one buffer is cheaper than a write per tiny chunk)", () => {
+    const small = Buffer.alloc(SPLICE_MIN_BYTES - 1, 3);
+    const w = new Writer(16).int8(1).nullableRecords(small).int8(2);
+    expect(w.chunks()).toHaveLength(1);
+    expect(w.finish().equals(Buffer.concat([Buffer.from([1, 0, 0, 0x0f, 0xff]), small, Buffer.from([2])]))).toBe(true);
   });
 
   it("encodes zigzag varints as Kafka does", () => {

@@ -2,21 +2,43 @@
 const UUID_STRING = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 /** Bytes kept free past a write that outgrows the buffer. */
 const SLACK = 4096;
+/**
+ * Records at least this large are referenced, not copied: a socket write of a few more
+ * buffers costs less than copying them (a follower's fetch carries up to 1 MiB).
+ */
+export const SPLICE_MIN_BYTES = 4096;
+
+/** A records buffer referenced by the output, placed before byte `at` of the writer's own buffer. */
+interface Splice {
+  readonly at: number;
+  readonly data: Buffer;
+}
 
 /**
  * Growable big-endian writer for Kafka wire encodings. One writer is reused per response;
- * `finish()` returns a copy-free view of the bytes written.
+ * `finish()` returns a copy-free view of the bytes written, `chunks()` the bytes as a list
+ * in which large records buffers appear as given (Kafka's FileRecords.writeTo, without
+ * sendfile). Positions (`offset`, `reserveInt32`) count the spliced records too.
  */
 export class Writer {
   private buf: Buffer;
-  offset = 0;
+  /** Bytes written into `buf`. */
+  private pos = 0;
+  private readonly splices: Splice[] = [];
+  private splicedBytes = 0;
 
   constructor(initialSize = 256) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
+  /** Bytes written so far, spliced records included. */
+  get offset(): number {
+    return this.pos + this.splicedBytes;
+  }
+
+  /** Reserves n bytes in `buf`; returns their position in `buf`. */
   private ensure(n: number): number {
-    const at = this.offset;
+    const at = this.pos;
     if (at + n > this.buf.length) {
       // Room past a large write (a fetch response's records) for the small fields after it,
       // which would otherwise double the buffer and copy those records a second time.
@@ -24,12 +46,37 @@ export class Writer {
       this.buf.copy(next, 0, 0, at);
       this.buf = next;
     }
-    this.offset = at + n;
+    this.pos = at + n;
     return at;
   }
 
+  /** The position in `buf` of output position `at` (which must not fall inside a splice). */
+  private physical(at: number): number {
+    let before = 0; // spliced bytes before `at`
+    for (const s of this.splices) {
+      if (at < s.at + before + s.data.length) break;
+      before += s.data.length;
+    }
+    return at - before;
+  }
+
+  /** The output as one buffer (a view when nothing was spliced, else a copy). */
   finish(): Buffer {
-    return this.buf.subarray(0, this.offset);
+    if (this.splices.length === 0) return this.buf.subarray(0, this.pos);
+    return Buffer.concat(this.chunks(), this.offset);
+  }
+
+  /** The output as buffers to write in order: views of this writer's bytes and the spliced records. */
+  chunks(): Buffer[] {
+    const out: Buffer[] = [];
+    let from = 0;
+    for (const s of this.splices) {
+      if (s.at > from) out.push(this.buf.subarray(from, s.at));
+      out.push(s.data);
+      from = s.at;
+    }
+    if (this.pos > from || out.length === 0) out.push(this.buf.subarray(from, this.pos));
+    return out;
   }
 
   int8(v: number): this {
@@ -76,18 +123,21 @@ export class Writer {
     return this;
   }
 
-  /** Reserve an int32 slot to fill later (lengths, CRCs); returns its position. */
+  /** Reserve an int32 slot to fill later (lengths, CRCs); returns its output position. */
   reserveInt32(): number {
-    return this.ensure(4);
+    const at = this.offset;
+    this.ensure(4);
+    return at;
   }
   patchInt32(at: number, v: number): void {
-    this.buf.writeInt32BE(v, at);
+    this.buf.writeInt32BE(v, this.physical(at));
   }
   patchUInt32(at: number, v: number): void {
-    this.buf.writeUInt32BE(v, at);
+    this.buf.writeUInt32BE(v, this.physical(at));
   }
   /** The bytes written from `start` up to now (a view, valid until the next write). */
   slice(start: number, end = this.offset): Buffer {
+    if (this.splices.length > 0) throw new RangeError("slice of a writer holding spliced records");
     return this.buf.subarray(start, end);
   }
 
@@ -164,6 +214,24 @@ export class Writer {
     if (b === null) return this.uvarint(0);
     return this.uvarint(b.length + 1).raw(b);
   }
+  /** A `records` field (int32 length): large records are spliced into the output, not copied. */
+  nullableRecords(b: Buffer | null): this {
+    if (b === null) return this.int32(-1);
+    return this.int32(b.length).records(b);
+  }
+  /** A flexible-version `records` field (uvarint length+1), spliced as nullableRecords. */
+  compactNullableRecords(b: Buffer | null): this {
+    if (b === null) return this.uvarint(0);
+    return this.uvarint(b.length + 1).records(b);
+  }
+  private records(b: Buffer): this {
+    if (b.length < SPLICE_MIN_BYTES) return this.raw(b);
+    // The caller must not change b until the output is written (log reads return fresh buffers).
+    this.splices.push({ at: this.pos, data: b });
+    this.splicedBytes += b.length;
+    return this;
+  }
+
   arrayLength(n: number | null): this {
     return this.int32(n === null ? -1 : n);
   }

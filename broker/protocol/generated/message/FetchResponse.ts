@@ -335,9 +335,9 @@ function writeFetchResponsePartitionData(w: Writer, v: FetchResponsePartitionDat
     w.int32(v.preferredReadReplica);
   }
   if (version <= 11) {
-    w.nullableBytes(v.records);
+    w.nullableRecords(v.records);
   } else {
-    w.compactNullableBytes(v.records);
+    w.compactNullableRecords(v.records);
   }
   if (version >= 12) {
     let _tagged = 0;

@@ -201,7 +201,7 @@ function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: FetchSnapshot
   writeFetchSnapshotResponseSnapshotId(w, v.snapshotId, version);
   w.int64(v.size);
   w.int64(v.position);
-  w.compactBytes(notNull(v.unalignedRecords, "FetchSnapshotResponsePartitionSnapshot.unalignedRecords"));
+  w.compactNullableRecords(notNull(v.unalignedRecords, "FetchSnapshotResponsePartitionSnapshot.unalignedRecords"));
   let _tagged = 0;
   if (!isDefaultFetchSnapshotResponseLeaderIdAndEpoch(v.currentLeader)) _tagged++;
   w.uvarint(_tagged);

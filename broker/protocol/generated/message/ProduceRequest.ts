@@ -166,9 +166,9 @@ function readProduceRequestTopicProduceData(r: Reader, version: number): Produce
 function writeProduceRequestPartitionProduceData(w: Writer, v: ProduceRequestPartitionProduceData, version: number): void {
   w.int32(v.index);
   if (version <= 8) {
-    w.nullableBytes(v.records);
+    w.nullableRecords(v.records);
   } else {
-    w.compactNullableBytes(v.records);
+    w.compactNullableRecords(v.records);
   }
   if (version >= 9) {
     w.uvarint(0);

@@ -189,7 +189,7 @@ function writeShareFetchResponsePartitionData(w: Writer, v: ShareFetchResponsePa
   w.int16(v.acknowledgeErrorCode);
   w.compactNullableString(v.acknowledgeErrorMessage);
   writeShareFetchResponseLeaderIdAndEpoch(w, v.currentLeader, version);
-  w.compactNullableBytes(v.records);
+  w.compactNullableRecords(v.records);
   {
     const _a = v.acquiredRecords;
     w.compactArrayLength(_a.length);
