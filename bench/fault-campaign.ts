@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import { ApiKey } from "../broker/protocol/generated/apis.ts";
-import { seededRandom } from "../broker/controller/replica-placer.ts";
+import { seededRandom } from "../broker/util/seeded-random.ts";
 import { WireConnection } from "../broker/network/kafka-connection.ts";
 import { TestCluster } from "../test/helpers/cluster-nodes.ts";
 import { kcat, parseKcatJson, PYTHON } from "../test/helpers/run.ts";

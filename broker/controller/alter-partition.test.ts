@@ -9,7 +9,7 @@ import { QuorumController } from "./controller.ts";
 import { MemoryRaftLogStore } from "./quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "./quorum/single-voter-quorum.ts";
 import type { AlterPartitionCommand, AlterPartitionPartitionData } from "./replication-control.ts";
-import { seededRandom } from "./replica-placer.ts";
+import { seededRandom } from "../util/seeded-random.ts";
 import { randomUuid, ZERO_UUID } from "./uuid.ts";
 import { testRegistration } from "./test-support.ts";
 

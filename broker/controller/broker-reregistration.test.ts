@@ -7,7 +7,7 @@ import { ManualTime } from "../log/test-support.ts";
 import { QuorumController } from "./controller.ts";
 import { MemoryRaftLogStore } from "./quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "./quorum/single-voter-quorum.ts";
-import { seededRandom } from "./replica-placer.ts";
+import { seededRandom } from "../util/seeded-random.ts";
 import { randomUuid } from "./uuid.ts";
 import { testRegistration } from "./test-support.ts";
 

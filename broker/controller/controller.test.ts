@@ -11,7 +11,7 @@ import { BOOTSTRAP_METADATA_VERSION } from "./metadata-version.ts";
 import { MemoryRaftLogStore } from "./quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "./quorum/single-voter-quorum.ts";
 import type { CreatableTopic } from "./replication-control.ts";
-import { seededRandom } from "./replica-placer.ts";
+import { seededRandom } from "../util/seeded-random.ts";
 import { randomUuid, ZERO_UUID } from "./uuid.ts";
 
 const CLUSTER = randomUuid();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidReplicationFactorError, placeReplicas, seededRandom, type UsableBroker } from "./replica-placer.ts";
+import { InvalidReplicationFactorError, placeReplicas, type UsableBroker } from "./replica-placer.ts";
+import { seededRandom } from "../util/seeded-random.ts";
 
 const brokers = (n: number, rack?: (id: number) => string | null, fenced: number[] = []): UsableBroker[] =>
   Array.from({ length: n }, (_, id) => ({ id, rack: rack ? rack(id) : null, fenced: fenced.includes(id) }));

@@ -8,7 +8,7 @@ import { QuorumController } from "./controller.ts";
 import { BOOTSTRAP_METADATA_VERSION } from "./metadata-version.ts";
 import { MemoryRaftLogStore } from "./quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "./quorum/single-voter-quorum.ts";
-import { seededRandom } from "./replica-placer.ts";
+import { seededRandom } from "../util/seeded-random.ts";
 import { randomUuid } from "./uuid.ts";
 
 /** A broker registration for controller tests (a new incarnation unless one is given). */

@@ -6,6 +6,7 @@ import { TEST_CONFIG, joinParams, settle, subscription } from "./test-support.ts
 import { GroupState, type GroupStateChange } from "./group-state.ts";
 import { InMemoryOffsetsTopic, type InMemoryCoordinatorLog } from "./in-memory-coordinator-log.ts";
 import type { JoinGroupResult, SyncGroupResult } from "./member.ts";
+import { seededRandom } from "../util/seeded-random.ts";
 
 /**
  * A deterministic simulation of consumers against one coordinator: seeded randomness, a
@@ -18,18 +19,6 @@ import type { JoinGroupResult, SyncGroupResult } from "./member.ts";
 const GROUP = "sim-group";
 const TOPIC = "orders";
 const PARTITIONS = 12;
-
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Phase = "joining" | "syncing" | "stable" | "crashed" | "stopped";
 
@@ -57,7 +46,7 @@ const decode = (b: Buffer): number[] => (b.length === 0 ? [] : (JSON.parse(b.toS
 const keyOf = (m: { memberId: string; groupInstanceId: string | null }) => m.groupInstanceId ?? m.memberId;
 
 async function simulate(o: SimOptions): Promise<{ failovers: number; generations: number; commits: number; crashes: number }> {
-  const random = rng(o.seed);
+  const random = seededRandom(o.seed);
   const chance = (p: number) => random() < p;
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const time = new ManualTime(1_000_000);

@@ -6,7 +6,7 @@ import { BrokerConfig } from "../config/broker-config.ts";
 import { QuorumController } from "../controller/controller.ts";
 import { MemoryRaftLogStore } from "../controller/quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "../controller/quorum/single-voter-quorum.ts";
-import { seededRandom } from "../controller/replica-placer.ts";
+import { seededRandom } from "../util/seeded-random.ts";
 import { randomUuid } from "../controller/uuid.ts";
 import { LogManager } from "../log/log-manager.ts";
 import { ManualTime } from "../log/test-support.ts";

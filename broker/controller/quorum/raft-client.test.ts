@@ -10,7 +10,8 @@ import { DEFAULT_RAFT_TIMEOUTS, RaftClient } from "./raft-client.ts";
 import { MemoryRaftLogStore } from "./raft-log-store.ts";
 import { RaftRole } from "./raft-quorum-state.ts";
 import { SimRaftNetwork } from "./sim-raft-network.ts";
-import { SimScheduler, seededRandom } from "./sim-scheduler.ts";
+import { SimScheduler, settle } from "../../simulation/sim-scheduler.ts";
+import { seededRandom } from "../../util/seeded-random.ts";
 
 /** A few RaftClients on a fault-free simulated network, driven step by step. */
 class Quorum {
@@ -93,7 +94,6 @@ class Quorum {
   }
 }
 
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 const topic = (name: string): MetadataRecord => metadataRecord("TopicRecord", { name, topicId: "AAAAAAAAAAAAAAAAAAAAAA" });
 const names = (batches: CommittedBatch[]) => batches.flatMap((b) => b.records.map((r) => (r.data as { name: string }).name));
 

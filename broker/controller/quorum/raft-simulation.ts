@@ -7,7 +7,8 @@ import { RaftClient, type RaftTimeouts } from "./raft-client.ts";
 import { MemoryRaftLogStore, type RaftLogStore } from "./raft-log-store.ts";
 import { RaftRole } from "./raft-quorum-state.ts";
 import { SimRaftNetwork } from "./sim-raft-network.ts";
-import { SimScheduler, seededRandom } from "./sim-scheduler.ts";
+import { SimScheduler, settle } from "../../simulation/sim-scheduler.ts";
+import { seededRandom } from "../../util/seeded-random.ts";
 
 /**
  * A deterministic simulation of the metadata quorum in the spirit of Kafka's
@@ -341,7 +342,6 @@ export async function runRaftSimulation(o: SimulationOptions): Promise<Simulatio
   scheduler.schedule(between(0, 200), workload);
   scheduler.schedule(between(200, 1000), chaos);
 
-  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
   const runUntil = async (until: number) => {
     while (scheduler.step(until)) {
       report.events++;

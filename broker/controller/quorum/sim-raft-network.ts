@@ -1,5 +1,5 @@
 import type { RaftApi, RaftNetwork, RaftRequestHandler, RaftRequests, RaftResponses } from "./raft-messages.ts";
-import type { SimScheduler } from "./sim-scheduler.ts";
+import type { SimScheduler } from "../../simulation/sim-scheduler.ts";
 
 export interface SimNetworkFaults {
   /** Chance that any one message (request or response) is lost. */

@@ -7,7 +7,7 @@ import type { StateChangeEvent } from "../../events/state-change.ts";
 import { QuorumController } from "../controller.ts";
 import { MemoryRaftLogStore } from "../quorum/raft-log-store.ts";
 import { SingleVoterQuorum } from "../quorum/single-voter-quorum.ts";
-import { seededRandom } from "../replica-placer.ts";
+import { seededRandom } from "../../util/seeded-random.ts";
 import { clusterStateObserver } from "./cluster-state-observer.ts";
 import { IllegalStateTransition, StateMachine } from "./state-machine.ts";
 import { type ControllerWithBrokers, controllerWithBrokers, testRegistration } from "../test-support.ts";

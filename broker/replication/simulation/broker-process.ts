@@ -13,7 +13,7 @@ import { SimControllerClient } from "./sim-controller-client.ts";
 import { SimLeaderEndpoint } from "./sim-leader-endpoint.ts";
 import type { NetworkNode, SimNetwork } from "./sim-network.ts";
 import type { SimRandom } from "./sim-random.ts";
-import type { SimScheduler, TimerScope } from "./sim-scheduler.ts";
+import type { SimScheduler, TimerScope } from "../../simulation/sim-scheduler.ts";
 import { losePowerOn } from "./power-loss.ts";
 
 /** The timing and topic settings every broker of a simulated cluster runs with. */

@@ -2,7 +2,7 @@ import type { MetadataImage } from "../../controller/metadata-image.ts";
 import type { SimBroker } from "./sim-broker.ts";
 import { CALM_NETWORK, type SimNetwork } from "./sim-network.ts";
 import type { SimRandom } from "./sim-random.ts";
-import type { SimScheduler } from "./sim-scheduler.ts";
+import type { SimScheduler } from "../../simulation/sim-scheduler.ts";
 
 export interface FaultInjectorOptions {
   random: SimRandom;

@@ -15,7 +15,7 @@ import { SimBroker } from "./sim-broker.ts";
 import { CALM_NETWORK, SimNetwork } from "./sim-network.ts";
 import { SimProducer } from "./sim-producer.ts";
 import { SimRandom } from "./sim-random.ts";
-import { SimScheduler } from "./sim-scheduler.ts";
+import { SimScheduler } from "../../simulation/sim-scheduler.ts";
 import { FaultInjector } from "./fault-injector.ts";
 
 export interface SimulationOptions {
@@ -71,7 +71,7 @@ const HEAL_MS = 20_000;
  */
 export async function runReplicationSimulation(seed: number, options: SimulationOptions = {}): Promise<SimulationResult> {
   const random = new SimRandom(seed);
-  const scheduler = new SimScheduler();
+  const scheduler = new SimScheduler(1_000_000);
   const network = new SimNetwork(scheduler, random);
   const brokerCount = options.brokers ?? (random.chance(0.25) ? 5 : 3);
   const partitions = random.int(1, 2);

@@ -2,7 +2,7 @@ import { testRegistration } from "../../controller/test-support.ts";
 import type { MetadataImage } from "../../controller/metadata-image.ts";
 import type { ReplicaManager } from "../replica-manager.ts";
 import { BrokerProcess, type BrokerProcessOptions } from "./broker-process.ts";
-import type { SimScheduler } from "./sim-scheduler.ts";
+import type { SimScheduler } from "../../simulation/sim-scheduler.ts";
 
 /**
  * A broker node across its lives: one log dir, and at most one running BrokerProcess.

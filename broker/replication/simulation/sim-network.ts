@@ -1,6 +1,6 @@
 import { ErrorCode, KafkaError } from "../../protocol/errors.ts";
 import type { SimRandom } from "./sim-random.ts";
-import type { SimScheduler, TimerScope } from "./sim-scheduler.ts";
+import type { SimScheduler, TimerScope } from "../../simulation/sim-scheduler.ts";
 
 /** How unreliable the network is now (the driver changes it as faults come and go). */
 export interface NetworkConditions {

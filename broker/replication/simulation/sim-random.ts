@@ -1,4 +1,4 @@
-import { seededRandom } from "../../controller/replica-placer.ts";
+import { seededRandom } from "../../util/seeded-random.ts";
 
 /** The simulation's only source of randomness: one seeded stream, so a seed replays exactly. */
 export class SimRandom {
