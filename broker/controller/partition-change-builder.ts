@@ -89,15 +89,17 @@ export class PartitionChangeBuilder {
    * one while it stays in the ISR and may lead; otherwise the first replica in preferred
    * order that is in the ISR and may lead; otherwise, in an unclean election, the first
    * replica in preferred order that may lead; otherwise none (the partition goes offline).
+   * Replicas are the target ones (Kafka's targetReplicas): a replica a reassignment
+   * completes or a cancel drops never leads.
    */
   private electLeader(): { leader: number; unclean: boolean } {
     const current = this.partition.leader;
-    const preferred = this.partition.replicas[0];
+    const preferred = this.targetReplicas[0];
     if (this.election === "preferred" && preferred !== undefined && this.isValidLeader(preferred)) return { leader: preferred, unclean: false };
     if (current !== NO_LEADER && this.isValidLeader(current)) return { leader: current, unclean: false };
-    const clean = this.partition.replicas.find((r) => this.isValidLeader(r));
+    const clean = this.targetReplicas.find((r) => this.isValidLeader(r));
     if (clean !== undefined) return { leader: clean, unclean: false };
-    const unclean = this.election === "unclean" ? this.partition.replicas.find((r) => this.isAcceptableLeader(r)) : undefined;
+    const unclean = this.election === "unclean" ? this.targetReplicas.find((r) => this.isAcceptableLeader(r)) : undefined;
     return unclean !== undefined ? { leader: unclean, unclean: true } : { leader: NO_LEADER, unclean: false };
   }
 
@@ -122,6 +124,9 @@ export class PartitionChangeBuilder {
       isr = [leader];
       if (isLeaderRecoverySupported(this.metadataVersion)) recovery = LeaderRecoveryState.RECOVERING;
     }
+    // An empty ISR is never written (Kafka without ELR): a reverted reassignment whose ISR
+    // held only adding replicas, with no leader to elect, keeps the ISR it had.
+    if (isr.length === 0) isr = this.partition.isr;
     const isrChanged = !sameMembers(isr, this.partition.isr);
     const recoveryChanged = recovery !== this.partition.leaderRecoveryState;
     const replicasChanged = !sameMembers(this.targetReplicas, this.partition.replicas);

@@ -113,6 +113,21 @@ describe("AlterPartitionReassignments on the controller (KIP-455)", () => {
     expect(c.state()).toMatchObject({ replicas: [1, 2, 3], addingReplicas: [2, 3] });
   });
 
+  it("reverts through an unclean election when the topic allows one", async () => {
+    const c = await cluster([1], { "unclean.leader.election.enable": "true" }, [1, 2, 3]);
+    await c.reassign([1, 2, 3]);
+    await c.expandIsr([1, 2]);
+    await c.pass(20_000, [2, 3]);
+    expect(c.state()).toMatchObject({ isr: [2], leader: 2 });
+    expect((await c.reassign(null)).errorCode).toBe(ErrorCode.NONE);
+    // Only the fenced broker 1 is left: no leader, and (as Kafka without ELR) the ISR is not
+    // written empty, so it keeps [2].
+    expect(c.state()).toMatchObject({ replicas: [1], isr: [2], leader: -1, addingReplicas: [], removingReplicas: [] });
+    // Broker 1 returns: the unclean election makes it leader from outside the ISR, recovering (KIP-704).
+    await c.beat(1);
+    expect(c.state()).toMatchObject({ replicas: [1], isr: [1], leader: 1, leaderRecoveryState: 1 });
+  });
+
   it("answers Kafka's errors for bad plans, partition by partition", async () => {
     const c = await cluster([0, 1]);
     expect(await c.reassign([1, 1])).toEqual({
