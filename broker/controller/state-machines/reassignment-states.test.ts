@@ -13,7 +13,7 @@ afterEach(() => {
 async function start() {
   const events: Event[] = [];
   const f = await controllerWithBrokers({
-    brokers: [1, 2],
+    brokers: [1, 2, 3],
     beforeStart: (c) => c.onImage(clusterStateObserver((e) => events.push(e), () => 1, () => c.isActive())),
   });
   fixtures.push(f);
@@ -57,6 +57,19 @@ describe("reassignment state changes", () => {
       "replica t-0@0: OfflineReplica -> ReplicaDeletionStarted",
     ]);
     expect(reassignment()).toMatchObject({ cause: "every target replica is in the ISR; removed [0]", details: { replicas: [1, 2], leader: 1 } });
+  });
+
+  it("each adding replica's catch-up, until the last completes it", async () => {
+    const c = await start();
+    await c.reassign([2, 3]);
+    c.events.length = 0;
+    await c.expandIsr([0, 1, 2]);
+    const catchUp = c.events.filter((e) => e.machine === "reassignment");
+    expect(catchUp.map((e) => [e.from, e.to, e.cause])).toEqual([["Reassigning", "Reassigning", "adding replica 2 caught up and joined the ISR"]]);
+    expect(catchUp[0]!.details).toMatchObject({ broker: 2, addingReplicas: [2, 3], isr: [0, 1, 2] });
+    c.events.length = 0;
+    await c.expandIsr([0, 1, 2, 3]);
+    expect(brief(c.events).filter((e) => e.startsWith("reassignment"))).toEqual(["reassignment t-0: Reassigning -> Completed"]);
   });
 
   it("a cancel: Cancelled, the adding replica taken out", async () => {

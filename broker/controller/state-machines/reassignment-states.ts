@@ -7,8 +7,8 @@ import { StateMachine } from "./state-machine.ts";
 /**
  * A partition's reassignment (KIP-455) as the state-change log tells it: Reassigning from
  * the moment its replica list grows to target + removing (again when the target changes
- * midway), then Completed when the removing replicas leave, or Cancelled when the adding
- * ones do. Kafka has no such machine; these names are Samsa's.
+ * midway, and as each adding replica catches up and joins the ISR), then Completed when the
+ * removing replicas leave, or Cancelled when the adding ones do. Kafka has no such machine; these names are Samsa's.
  */
 export type ReassignmentState = "NoReassignment" | "Reassigning" | "Completed" | "Cancelled";
 
@@ -66,7 +66,14 @@ export class ReassignmentStates {
         to: targetOf(now),
         ...detailsOf(now),
       });
-    } else if (!moving && wasMoving) {
+    } else if (moving) {
+      // Same target: each adding replica that joined the ISR has caught up.
+      for (const r of now.addingReplicas) {
+        if (now.isr.includes(r) && !was.isr.includes(r)) {
+          this.sm.transition(subject, "Reassigning", `adding replica ${r} caught up and joined the ISR`, { broker: r, ...detailsOf(now) });
+        }
+      }
+    } else if (wasMoving) {
       const completed = sameSet(now.replicas, targetOf(was));
       this.sm.transition(
         subject,
