@@ -60,12 +60,17 @@ async function createTopic(via: number, name: string, replicationFactor: number,
   });
 }
 
-/** Topic name → topic id, from one node's Metadata. */
-async function topicIds(via: number): Promise<Map<string, string>> {
+/** Every topic one node's Metadata lists, as [name, topic id] (duplicates kept). */
+async function topicIds(via: number): Promise<[string, string][]> {
   return withWire(cluster.node(via).bootstrap, async (c) => {
     const res = await c.request(ApiKey.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-    return new Map(res.topics.map((t) => [t.name ?? "", t.topicId]));
+    return res.topics.map((t): [string, string] => [t.name ?? "", t.topicId]);
   });
+}
+
+function listsAll(listed: [string, string][], names: readonly string[]): boolean {
+  const have = new Set(listed.map(([name]) => name));
+  return names.every((n) => have.has(n));
 }
 
 describe("three voting nodes", () => {
@@ -136,19 +141,19 @@ describe("three voting nodes", () => {
       // The killed node comes back as a follower and catches up on what it missed.
       await cluster.node(killed).launch();
       await waitFor(`node ${killed} caught up after kill ${round}`, async () => {
-        const m = await topicIds(killed);
-        return acknowledged.every((t) => m.has(t));
+        return listsAll(await topicIds(killed), acknowledged);
       });
     }
     console.log(`refused CreateTopics: ${JSON.stringify(refused)}`);
 
     // Every acknowledged topic exists on every node, each name once with one id.
     for (const id of [...VOTERS, OBSERVER]) {
-      const ids = await waitFor(`node ${id} lists every acknowledged topic`, async () => {
-        const m = await topicIds(id);
-        return acknowledged.every((t) => m.has(t)) ? m : null;
+      const listed = await waitFor(`node ${id} lists every acknowledged topic`, async () => {
+        const l = await topicIds(id);
+        return listsAll(l, acknowledged) ? l : null;
       });
-      const created = [...ids].filter(([name]) => name.startsWith("raft-t-"));
+      const created = listed.filter(([name]) => name.startsWith("raft-t-"));
+      expect(new Set(created.map(([name]) => name)).size).toBe(created.length);
       expect(new Set(created.map(([, topicId]) => topicId)).size).toBe(created.length);
     }
     // A refusal is only an unknown outcome (-1: the connection broke; REQUEST_TIMED_OUT, NOT_CONTROLLER) or
