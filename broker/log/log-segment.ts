@@ -230,8 +230,11 @@ export class LogSegment {
     const size = this.sizeBytes;
     const from = this.offsetIndex.lookup(startOffset).position;
     if (from >= size) return undefined;
-    // One read normally covers both the short scan from the index entry and the fetch window.
-    const chunk = Math.min(size - from, this.indexIntervalBytes + BATCH.HEADER_SIZE + Math.max(0, maxBytes));
+    // The scan from the index entry reads about one index interval: entries are keyed by a
+    // batch's last offset, so a fetch at a batch boundary (a follower's) starts from the batch
+    // before, which with large batches is a whole batch (up to a MiB) not worth reading. The
+    // fetch window below is one more read unless the scan read already holds it.
+    const chunk = Math.min(size - from, this.indexIntervalBytes + BATCH.HEADER_SIZE);
     const reader = new FileBatchReader(this.file, from, size, false, chunk);
     let found = false;
     while (reader.next()) {
