@@ -2,7 +2,10 @@ import { z } from "zod";
 import type { UserStore } from "../auth/users.ts";
 import { ROLES } from "../auth/roles.ts";
 import type { ClusterConnection } from "../kafka/cluster.ts";
+import { ClusterError } from "../kafka/errors.ts";
 import type { GroupsClient } from "../kafka/groups.ts";
+import { alterReassignments, electPreferredLeaders as electLeaders, explainOutcome } from "../kafka/reassignments.ts";
+import { parseReplicaList, replicaField } from "../kafka/replica-list-input.ts";
 import { ActionRefused, type ActionDefinition } from "./run-action.ts";
 
 export interface ActionContext {
@@ -288,5 +291,106 @@ export const alterTopicConfig: ActionDefinition<typeof alterTopicConfigInput, { 
     }
     await ctx.cluster.alterTopicConfig(i.topic, i.name, i.op === "set" ? i.value : null);
     return { topic: i.topic, name: i.name, value: i.op === "set" ? i.value : null };
+  },
+};
+
+export const reassignTopicInput = z
+  .object({ topic: z.string().trim().min(1, "Choose a topic") })
+  .catchall(z.string())
+  .transform((v, ctx) => {
+    const targets: { partition: number; replicas: number[] }[] = [];
+    let given = 0;
+    for (const [key, text] of Object.entries(v)) {
+      const m = /^replicas-(\d+)$/.exec(key);
+      if (!m) continue;
+      given++;
+      const parsed = parseReplicaList(text);
+      if (parsed.ok) targets.push({ partition: Number(m[1]), replicas: parsed.replicas });
+      else ctx.addIssue({ code: "custom", path: [key], message: parsed.error });
+    }
+    if (given === 0) ctx.addIssue({ code: "custom", path: ["topic"], message: "Give at least one partition's replicas" });
+    return { topic: v.topic, targets: targets.sort((a, b) => a.partition - b.partition) };
+  });
+
+/**
+ * A topic's partitions moved to the given ordered replica lists (AlterPartitionReassignments;
+ * the first replica is the preferred leader). Only partitions whose list differs from the
+ * current one are sent; brokers the cluster does not know are refused before it is asked.
+ * Kafka answers per partition: any refusal fails the action with every partition's answer.
+ */
+export const reassignTopic: ActionDefinition<typeof reassignTopicInput, { topic: string; started: number[] }, ActionContext> = {
+  name: "topic.reassign",
+  role: "operator",
+  input: reassignTopicInput,
+  audit: (i) => ({ topic: i.topic, replicas: Object.fromEntries(i.targets.map((t) => [t.partition, t.replicas])) }),
+  async run(i, ctx) {
+    const snap = await ctx.cluster.snapshot(0);
+    const topic = snap.byName.get(i.topic);
+    if (!topic) throw new ActionRefused("UNKNOWN_TOPIC_OR_PARTITION", `Topic ${i.topic} does not exist`, "topic");
+    const known = new Set([...snap.brokers.map((b) => b.nodeId), ...snap.offlineBrokers]);
+    for (const t of i.targets) {
+      const field = replicaField(t.partition);
+      if (!topic.partitions.some((p) => p.partition === t.partition)) throw new ActionRefused("UNKNOWN_TOPIC_OR_PARTITION", `Topic ${i.topic} has no partition ${t.partition}`, field);
+      const checked = parseReplicaList(t.replicas.join(","), known);
+      if (!checked.ok) throw new ActionRefused("INVALID_REPLICA_ASSIGNMENT", checked.error, field);
+    }
+    const changed = i.targets.filter((t) => topic.partitions.find((p) => p.partition === t.partition)!.replicas.join() !== t.replicas.join());
+    if (changed.length === 0) throw new ActionRefused("NO_CHANGE", "Every partition already has the replicas given: nothing to move");
+    const outcomes = await alterReassignments(ctx.cluster, i.topic, changed);
+    const failed = outcomes.filter((o) => o.error !== null);
+    if (failed.length > 0) {
+      const started = outcomes.filter((o) => o.error === null).map((o) => o.partition);
+      const note = started.length > 0 ? ` (started for partition ${started.join(", ")})` : "";
+      throw new ClusterError(failed[0]!.error!, `${failed.map(explainOutcome).join("; ")}${note}`, replicaField(failed[0]!.partition));
+    }
+    return { topic: i.topic, started: outcomes.map((o) => o.partition) };
+  },
+};
+
+export const cancelReassignmentInput = z.object({
+  topic: z.string().min(1),
+  partition: z
+    .string()
+    .regex(/^\d+$/, "Not a partition")
+    .transform((s) => Number(s)),
+});
+
+/** Cancels one partition's reassignment (AlterPartitionReassignments with no target): Kafka reverts it to the replicas it had. */
+export const cancelReassignment: ActionDefinition<typeof cancelReassignmentInput, { topic: string; partition: number }, ActionContext> = {
+  name: "partition.cancelReassignment",
+  role: "operator",
+  input: cancelReassignmentInput,
+  audit: (i) => ({ topic: i.topic, partition: i.partition }),
+  async run(i, ctx) {
+    const [o] = await alterReassignments(ctx.cluster, i.topic, [{ partition: i.partition, replicas: null }]);
+    if (!o) throw new ClusterError("UNKNOWN_SERVER_ERROR", "AlterPartitionReassignments returned no result");
+    if (o.error !== null) throw new ClusterError(o.error, explainOutcome(o));
+    return { topic: i.topic, partition: i.partition };
+  },
+};
+
+export const electPreferredLeadersInput = z.object({ topic: z.string().trim().min(1, "Choose a topic") });
+
+/**
+ * Preferred leader election for every partition of a topic (ElectLeaders, preferred). A
+ * partition already led by its preferred replica (ELECTION_NOT_NEEDED) is no failure.
+ */
+export const electPreferredLeaders: ActionDefinition<typeof electPreferredLeadersInput, { topic: string; elected: number[]; notNeeded: number[] }, ActionContext> = {
+  name: "topic.electPreferredLeaders",
+  role: "operator",
+  input: electPreferredLeadersInput,
+  audit: (i) => ({ topic: i.topic }),
+  async run(i, ctx) {
+    const topic = (await ctx.cluster.snapshot(0)).byName.get(i.topic);
+    if (!topic) throw new ActionRefused("UNKNOWN_TOPIC_OR_PARTITION", `Topic ${i.topic} does not exist`, "topic");
+    const outcomes = await electLeaders(ctx.cluster, i.topic, topic.partitions.map((p) => p.partition));
+    const elected = outcomes.filter((o) => o.error === null).map((o) => o.partition);
+    const notNeeded = outcomes.filter((o) => o.error === "ELECTION_NOT_NEEDED").map((o) => o.partition);
+    const failed = outcomes.filter((o) => o.error !== null && o.error !== "ELECTION_NOT_NEEDED");
+    if (failed.length > 0) {
+      const note = elected.length > 0 ? ` (elected for partition ${elected.join(", ")})` : "";
+      throw new ClusterError(failed[0]!.error!, `${failed.map(explainOutcome).join("; ")}${note}`);
+    }
+    return { topic: i.topic, elected, notNeeded };
   },
 };

@@ -531,7 +531,7 @@ export class ClusterConnection {
    * Runs `fn` on the connection to the active controller when it is one of the brokers (it
    * takes admin requests first-hand; any broker forwards them), else on any broker.
    */
-  private async withControllerWire<T>(fn: (c: WireConnection) => Promise<T>): Promise<T> {
+  async withControllerWire<T>(fn: (c: WireConnection) => Promise<T>): Promise<T> {
     const snap = await this.snapshot(10_000).catch(() => null);
     const controller = snap && snap.controllerId >= 0 && snap.brokers.some((b) => b.nodeId === snap.controllerId) ? await this.wireTo(snap.controllerId).catch(() => null) : null;
     return controller ? fn(controller) : this.withAnyWire(fn);
