@@ -4,7 +4,22 @@
 // validation, role check, audit record, cluster call, outcome.
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { alterBrokerConfig, alterTopicConfig, changePassword, createTopic, createUser, deleteGroup, deleteTopic, deleteUser, produceMessage, resetOffsets, setUserRole } from "../server/actions/definitions.ts";
+import {
+  alterBrokerConfig,
+  alterTopicConfig,
+  cancelReassignment,
+  changePassword,
+  createTopic,
+  createUser,
+  deleteGroup,
+  deleteTopic,
+  deleteUser,
+  electPreferredLeaders,
+  produceMessage,
+  reassignTopic,
+  resetOffsets,
+  setUserRole,
+} from "../server/actions/definitions.ts";
 import { formObject, perform } from "../server/actions/perform.ts";
 import type { ActionResult } from "../server/actions/run-action.ts";
 import { currentUser, endSession, startSession } from "../server/auth/session.ts";
@@ -58,6 +73,30 @@ export async function alterBrokerConfigAction(_prev: FormState, form: FormData):
 
 export async function alterTopicConfigAction(_prev: FormState, form: FormData): Promise<FormState<{ topic: string; name: string; value: string | null }>> {
   const r = await perform(alterTopicConfig, formObject(form));
+  if (r.ok) revalidatePath(`/topics/${encodeURIComponent(r.data.topic)}`);
+  return r;
+}
+
+export async function reassignTopicAction(_prev: FormState, form: FormData): Promise<FormState<{ topic: string; started: number[] }>> {
+  const r = await perform(reassignTopic, formObject(form));
+  if (r.ok) {
+    revalidatePath(`/topics/${encodeURIComponent(r.data.topic)}`);
+    revalidatePath("/reassignments");
+  }
+  return r;
+}
+
+export async function cancelReassignmentAction(_prev: FormState, form: FormData): Promise<FormState<{ topic: string; partition: number }>> {
+  const r = await perform(cancelReassignment, formObject(form));
+  if (r.ok) {
+    revalidatePath(`/topics/${encodeURIComponent(r.data.topic)}`);
+    revalidatePath("/reassignments");
+  }
+  return r;
+}
+
+export async function electPreferredLeadersAction(_prev: FormState, form: FormData): Promise<FormState<{ topic: string; elected: number[]; notNeeded: number[] }>> {
+  const r = await perform(electPreferredLeaders, formObject(form));
   if (r.ok) revalidatePath(`/topics/${encodeURIComponent(r.data.topic)}`);
   return r;
 }

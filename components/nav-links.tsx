@@ -8,6 +8,7 @@ const LINKS = [
   { href: "/topics", label: "Topics" },
   { href: "/groups", label: "Consumer groups" },
   { href: "/brokers", label: "Brokers" },
+  { href: "/reassignments", label: "Reassignments" },
   { href: "/state-changes", label: "State changes" },
   { href: "/audit", label: "Audit" },
 ];

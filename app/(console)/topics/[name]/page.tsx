@@ -3,12 +3,16 @@ import { notFound } from "next/navigation";
 import { alterTopicConfigAction } from "../../../actions.ts";
 import { ConfigForm } from "../../../../components/config-form.tsx";
 import { DeleteTopicForm } from "../../../../components/delete-topic-form.tsx";
+import { ElectPreferredForm } from "../../../../components/elect-preferred-form.tsx";
 import { EventFeed } from "../../../../components/event-feed.tsx";
+import { ReassignmentForm } from "../../../../components/reassignment-form.tsx";
+import { ReassignmentTable } from "../../../../components/reassignment-table.tsx";
 import { RefreshOnChange } from "../../../../components/refresh-on-change.tsx";
 import { ReplicaList } from "../../../../components/replica-list.tsx";
 import { Badge, Card, ErrorPanel, PageTitle, buttonSecondary, formatBytes, stateTone, td, th } from "../../../../components/ui.tsx";
 import { allows } from "../../../../server/auth/roles.ts";
 import { requireUser } from "../../../../server/auth/session.ts";
+import { reassignmentProgress } from "../../../../server/queries/reassignments.ts";
 import { replicaStatus } from "../../../../server/queries/replicas.ts";
 import { storedHistory } from "../../../../server/queries/state-changes.ts";
 import { getRuntime } from "../../../../server/runtime.ts";
@@ -40,6 +44,10 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
   const events = rt.hub.recent(200).reverse();
   const snap = await rt.cluster.snapshot();
   const replicas = await replicaStatus(rt, snap, partitions.map((p) => ({ topic: name, partition: p.partition })), { topic: name });
+  const moving = await reassignmentProgress(rt.cluster, name).then(
+    (rows) => ({ ok: true as const, rows }),
+    (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+  );
   const consumers = await rt.groups.consumersOf(name).then(
     (rows) => ({ ok: true as const, rows }),
     (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
@@ -124,6 +132,26 @@ export default async function TopicPage({ params, searchParams }: { params: Prom
           </table>
         </div>
       </Card>
+      {!moving.ok ? (
+        <div className="mt-6">
+          <ErrorPanel title="Cannot list the topic's reassignments">{moving.error}</ErrorPanel>
+        </div>
+      ) : moving.rows.length > 0 ? (
+        <Card className="mt-6" title="Reassignments in progress">
+          <div className="overflow-x-auto">
+            <ReassignmentTable rows={moving.rows} canCancel={allows(user.role, "operator")} showTopic={false} />
+          </div>
+        </Card>
+      ) : null}
+      {allows(user.role, "operator") ? (
+        <Card className="mt-6" title="Reassign partitions">
+          <ReassignmentForm topic={name} partitions={partitions.map((p) => ({ partition: p.partition, replicas: p.replicas }))} brokers={[...snap.brokers.map((b) => b.nodeId), ...snap.offlineBrokers].sort((a, b) => a - b)} />
+          <div className="mt-4 border-t border-slate-100 pt-4">
+            <p className="mb-2 text-sm text-slate-600">Moves each partition&apos;s lead back to its preferred replica (the first listed) where it is in sync (ElectLeaders).</p>
+            <ElectPreferredForm topic={name} />
+          </div>
+        </Card>
+      ) : null}
       <Card className="mt-6" title="Consumer groups">
         {!consumers.ok ? (
           <ErrorPanel title="Cannot read the groups">{consumers.error}</ErrorPanel>
