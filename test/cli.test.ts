@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { clusterPorts, freePort } from "./helpers/ports.ts";
+import { ApiKey } from "../broker/protocol/generated/apis.ts";
+import { withWire } from "./helpers/groups.ts";
 import { kcat, run } from "./helpers/run.ts";
 
 const SAMSA = fileURLToPath(new URL("../bin/samsa.js", import.meta.url));
@@ -100,13 +102,67 @@ describe("the samsa command", () => {
     expect(await again.exited).toBe(0);
   });
 
+  it("`samsa cluster --nodes 3 --controllers 3` runs three voting nodes; killing the active controller elects another and metadata changes go on", async () => {
+    const dir = tempDir();
+    const ports = await clusterPorts(3);
+    const args = ["cluster", "--nodes", "3", "--controllers", "3", "--ports", ports.join(","), "--advertised-host", "127.0.0.1", "--data-dir", dir];
+    const cluster = startCommand(args, "cluster started");
+    await cluster.started;
+    const voters = ports.map((p, id) => `${id}@127.0.0.1:${p + 1}`).join(",");
+    for (const id of [0, 1, 2]) {
+      const props = readFileSync(join(dir, `node-${id}`, "server.properties"), "utf8");
+      expect(props).toMatch(/process\.roles=broker,controller\n/);
+      expect(props).toContain(`controller.quorum.voters=${voters}`);
+    }
+    const quorum = async (port: number) =>
+      withWire(`127.0.0.1:${port}`, async (c) => {
+        const res = await c.request(ApiKey.DescribeQuorum, c.version(ApiKey.DescribeQuorum, 0, 2), { topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 0 }] }] });
+        const p = res.topics[0]?.partitions[0];
+        return p && p.errorCode === 0 && p.leaderId >= 0 ? { leader: p.leaderId, epoch: p.leaderEpoch, voters: p.currentVoters.map((v) => v.replicaId).sort() } : null;
+      }).catch(() => null);
+    const before = await quorum(ports[0]!);
+    expect(before?.voters).toEqual([0, 1, 2]);
+
+    // SIGKILL the active controller's node process (each node prints its pid when it has started).
+    const victim = new RegExp(`samsa: node ${before!.leader} started, listening on .* \\(pid (\\d+)\\)`).exec(cluster.output())![1]!;
+    process.kill(Number(victim), "SIGKILL");
+    const survivor = ports.find((_, id) => id !== before!.leader)!;
+    let after = await quorum(survivor);
+    for (let i = 0; i < 60 && (!after || after.leader === before!.leader); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      after = await quorum(survivor);
+    }
+    expect(after?.leader).not.toBe(before!.leader);
+    expect(after!.epoch).toBeGreaterThan(before!.epoch);
+    const admin = new Kafka({ clientId: "cli-it", brokers: [`127.0.0.1:${survivor}`], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "after-failover", numPartitions: 2 }], waitForLeaders: false });
+    await admin.disconnect();
+    // The acknowledged topic reaches every node as it replays the committed metadata.
+    const partitionsSeen = async () => (JSON.parse((await kcat(`127.0.0.1:${survivor}`, ["-L", "-J", "-t", "after-failover"])).stdout) as { topics: { partitions?: unknown[] }[] }).topics[0]?.partitions?.length ?? 0;
+    let seen = await partitionsSeen();
+    for (let i = 0; i < 40 && seen !== 2; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      seen = await partitionsSeen();
+    }
+    expect(seen).toBe(2);
+    cluster.child.kill("SIGTERM");
+    await cluster.exited;
+  });
+
   it("refuses what it cannot do with a clear message and a non-zero exit", async () => {
     const sameIds = await run(process.execPath, [SAMSA, "cluster", "--nodes", "3", "--node-ids", "1,1,2", "--data-dir", tempDir()]);
     expect(sameIds.code).not.toBe(0);
     expect(sameIds.stderr).toMatch(/--node-ids must be distinct/);
-    const twoVoters = await run(process.execPath, [SAMSA, "broker", "--override", "controller.quorum.voters=0@h:1,1@h:2", "--override", "node.id=0", "--override", `log.dirs=${tempDir()}`]);
-    expect(twoVoters.code).not.toBe(0);
-    expect(twoVoters.stderr).toMatch(/multi-voter quorum is not implemented yet/);
+    const voterWithoutListener = await run(process.execPath, [SAMSA, "broker", "--override", "controller.quorum.voters=0@h:1,1@h:2", "--override", "node.id=0", "--override", `log.dirs=${tempDir()}`]);
+    expect(voterWithoutListener.code).not.toBe(0);
+    expect(voterWithoutListener.stderr).toMatch(/node 0 is a voter but has no controller listener/);
+    const tooManyVoters = await run(process.execPath, [SAMSA, "cluster", "--nodes", "2", "--controllers", "3", "--data-dir", tempDir()]);
+    expect(tooManyVoters.code).not.toBe(0);
+    expect(tooManyVoters.stderr).toMatch(/--controllers must be between 1 and --nodes \(2\)/);
+    const adjacentPorts = await run(process.execPath, [SAMSA, "cluster", "--nodes", "2", "--controllers", "2", "--ports", "9092,9093", "--data-dir", tempDir()]);
+    expect(adjacentPorts.code).not.toBe(0);
+    expect(adjacentPorts.stderr).toMatch(/controller listener would use port 9093/);
     const badConfig = await run(process.execPath, [SAMSA, "broker", "--override", "num.partitions=many", "--override", `log.dirs=${tempDir()}`]);
     expect(badConfig.code).not.toBe(0);
     expect(badConfig.stderr).toMatch(/num\.partitions/);

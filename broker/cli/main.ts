@@ -7,7 +7,7 @@ import { LocalCluster, type LocalClusterOptions } from "../cluster/local-cluster
 
 const USAGE = `usage:
   samsa broker --config server.properties [--override key=value ...] [--cluster-id ID]
-  samsa cluster --nodes N [--node-ids 0,1,2] [--ports 9092,9095,9098] [--advertised-host H]
+  samsa cluster --nodes N [--controllers K] [--node-ids 0,1,2] [--ports 9092,9095,9098] [--advertised-host H]
                 [--data-dir DIR] [--override key=value ...]`;
 
 async function runBroker(flags: Map<string, string[]>): Promise<void> {
@@ -17,7 +17,7 @@ async function runBroker(flags: Map<string, string[]>): Promise<void> {
   // Like kafka-storage format -t: new log directories get this cluster id (every node of a cluster needs the same).
   const broker = await Broker.start(new BrokerConfig(props), { clusterId: flags.get("cluster-id")?.[0] });
   // The launcher and tests wait for this line.
-  process.stdout.write(`samsa: node ${broker.nodeId} started, listening on ${broker.describeListeners()}\n`);
+  process.stdout.write(`samsa: node ${broker.nodeId} started, listening on ${broker.describeListeners()} (pid ${process.pid})\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -42,6 +42,7 @@ function list(flags: Map<string, string[]>, name: string): string[] | undefined 
 async function runCluster(flags: Map<string, string[]>): Promise<void> {
   const options: LocalClusterOptions = {
     nodes: Number(flags.get("nodes")?.[0] ?? "1"),
+    controllers: flags.has("controllers") ? Number(flags.get("controllers")?.[0]) : undefined,
     nodeIds: list(flags, "node-ids")?.map(Number),
     ports: list(flags, "ports")?.map(Number),
     advertisedHost: flags.get("advertised-host")?.[0],

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 
 export interface LocalClusterOptions {
   nodes: number;
+  /** How many of the nodes (the first ones) vote in the metadata quorum; the rest observe. Default 1. */
+  controllers?: number | undefined;
   nodeIds?: number[] | undefined;
   ports?: number[] | undefined;
   advertisedHost?: string | undefined;
@@ -24,9 +26,10 @@ const SAMSA_BIN = fileURLToPath(new URL("../../bin/samsa.js", import.meta.url));
 
 /**
  * Runs N nodes as child processes, each with its own server.properties and data directory,
- * and stops them together. The first node is the controller (combined mode: broker and the
- * metadata quorum's voter, with a CONTROLLER listener on the port after its broker port);
- * the others are broker-only nodes that follow it. All share one cluster id, kept in the
+ * and stops them together. The first K nodes (`controllers`, default 1) are combined nodes:
+ * broker and a voter of the metadata quorum, with a CONTROLLER listener on the port after
+ * their broker port; with several the active controller is whichever the Raft quorum elects.
+ * The others are broker-only nodes that observe the quorum. All share one cluster id, kept in the
  * data directory's meta.properties files. Each node's output is prefixed with its id.
  */
 export class LocalCluster {
@@ -44,13 +47,17 @@ export class LocalCluster {
     const dataDir = resolve(options.dataDir ?? "data");
     this.host = options.advertisedHost ?? "localhost";
     if (new Set(ids).size !== n) throw new Error(`--node-ids must be distinct, got ${ids.join(",")}`);
+    const k = options.controllers ?? 1;
+    if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`--controllers must be between 1 and --nodes (${n}), got ${options.controllers}`);
     this.specs = ids.map((id, i) => ({ id, port: ports[i]!, dir: join(dataDir, `node-${id}`) }));
+    this.voters = this.specs.slice(0, k);
+    const taken = new Set(ports);
+    const clash = this.voters.find((v) => taken.has(v.port + 1));
+    if (clash) throw new Error(`node ${clash.id}'s controller listener would use port ${clash.port + 1}, which another node's broker listener has: space --ports by at least 2`);
     this.clusterId = this.specs.map((s) => readMetaProperties(join(s.dir, "logs"))?.clusterId).find((c) => c !== undefined) ?? randomUuid();
   }
 
-  private get controller(): NodeSpec {
-    return this.specs[0]!;
-  }
+  private readonly voters: NodeSpec[];
 
   bootstrapServers(): string {
     return this.specs.map((s) => `${this.host}:${s.port}`).join(",");
@@ -58,15 +65,14 @@ export class LocalCluster {
 
   private writeConfig(spec: NodeSpec): string {
     mkdirSync(spec.dir, { recursive: true });
-    const isController = spec === this.controller;
-    const controllerPort = this.controller.port + 1;
+    const isVoter = this.voters.includes(spec);
     const props = new Map<string, string>([
       ["node.id", String(spec.id)],
-      ["process.roles", isController ? "broker,controller" : "broker"],
-      ["listeners", isController ? `PLAINTEXT://:${spec.port},CONTROLLER://:${controllerPort}` : `PLAINTEXT://:${spec.port}`],
+      ["process.roles", isVoter ? "broker,controller" : "broker"],
+      ["listeners", isVoter ? `PLAINTEXT://:${spec.port},CONTROLLER://:${spec.port + 1}` : `PLAINTEXT://:${spec.port}`],
       ["advertised.listeners", `PLAINTEXT://${this.host}:${spec.port}`],
       ["controller.listener.names", "CONTROLLER"],
-      ["controller.quorum.voters", `${this.controller.id}@${this.host}:${controllerPort}`],
+      ["controller.quorum.voters", this.voters.map((v) => `${v.id}@${this.host}:${v.port + 1}`).join(",")],
       ["log.dirs", join(spec.dir, "logs")],
       ...replicationDefaults(this.specs.length),
       ...(this.options.overrides ?? new Map<string, string>()),
@@ -78,9 +84,10 @@ export class LocalCluster {
 
   /** Starts every node and resolves once each has reported that it is listening (brokers: once unfenced). */
   async start(): Promise<void> {
-    // The controller first: the other nodes register with it and follow its metadata log.
-    await this.startNode(this.controller);
-    await Promise.all(this.specs.slice(1).map((spec) => this.startNode(spec)));
+    // The voters first, together (several must elect a leader before any finishes starting);
+    // the other nodes register with the active controller and follow its metadata log.
+    await Promise.all(this.voters.map((spec) => this.startNode(spec)));
+    await Promise.all(this.specs.filter((spec) => !this.voters.includes(spec)).map((spec) => this.startNode(spec)));
   }
 
   private startNode(spec: NodeSpec): Promise<void> {
@@ -106,14 +113,13 @@ export class LocalCluster {
   }
 
   /**
-   * SIGTERM to every node (each flushes its log): the brokers first, whose controlled
-   * shutdown needs the controller, then the controller; waits for all to exit.
+   * SIGTERM to every node (each flushes its log): the broker-only nodes first, whose
+   * controlled shutdown needs the controller, then the voters; waits for all to exit.
    */
   async stop(): Promise<void> {
-    const controller = this.controller.id;
-    await Promise.all([...this.children].filter(([id]) => id !== controller).map(([, child]) => terminate(child)));
-    const last = this.children.get(controller);
-    if (last) await terminate(last);
+    const voters = new Set(this.voters.map((v) => v.id));
+    await Promise.all([...this.children].filter(([id]) => !voters.has(id)).map(([, child]) => terminate(child)));
+    await Promise.all([...this.children].filter(([id]) => voters.has(id)).map(([, child]) => terminate(child)));
   }
 }
 

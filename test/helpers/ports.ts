@@ -33,6 +33,7 @@ export async function clusterPorts(n: number): Promise<number[]> {
   for (;;) {
     const first = LOW_PORTS.from + Math.floor(Math.random() * (LOW_PORTS.to - LOW_PORTS.from - 3 * n));
     const brokers = Array.from({ length: n }, (_, i) => first + 3 * i);
-    if ((await Promise.all([...brokers, first + 1].map(isFree))).every(Boolean)) return brokers;
+    // Each node's port and the one after it (a voter's CONTROLLER listener).
+    if ((await Promise.all(brokers.flatMap((p) => [p, p + 1]).map(isFree))).every(Boolean)) return brokers;
   }
 }
