@@ -4,11 +4,13 @@ import { parseProperties } from "../config/properties.ts";
 import { BrokerConfig } from "../config/broker-config.ts";
 import { Broker } from "../server/broker.ts";
 import { LocalCluster, type LocalClusterOptions } from "../cluster/local-cluster.ts";
+import { REASSIGN_USAGE, runReassign } from "./reassign.ts";
 
 const USAGE = `usage:
   samsa broker --config server.properties [--override key=value ...] [--cluster-id ID]
   samsa cluster --nodes N [--controllers K] [--node-ids 0,1,2] [--ports 9092,9095,9098] [--advertised-host H]
-                [--data-dir DIR] [--override key=value ...]`;
+                [--data-dir DIR] [--override key=value ...]
+${REASSIGN_USAGE}`;
 
 async function runBroker(flags: Map<string, string[]>): Promise<void> {
   const configPath = flags.get("config")?.[0];
@@ -63,6 +65,8 @@ async function runCluster(flags: Map<string, string[]>): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Its switches (--generate, --list, ...) take no value, so it parses its own arguments.
+  if (process.argv[2] === "reassign") return void (process.exitCode = await runReassign(process.argv.slice(3), process.stdout, process.stderr));
   const { command, flags } = parseArgs(process.argv.slice(2));
   if (command === "broker") await runBroker(flags);
   else if (command === "cluster") await runCluster(flags);

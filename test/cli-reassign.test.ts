@@ -1,0 +1,172 @@
+// `samsa reassign` (issue 11), Kafka's kafka-reassign-partitions workflow, on a real
+// three-node cluster: a plan written by --generate and run by --execute; --list and --verify
+// while a target broker is SIGSTOPped (still in progress), --verify once it is resumed
+// (completed); --cancel restoring the original replicas; the errors (bad JSON, unknown topic,
+// unknown partition, the controller's INVALID_REPLICA_ASSIGNMENT by name, a bad command line).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKey } from "../broker/protocol/generated/apis.ts";
+import { ZERO_UUID } from "../broker/protocol/generated/support.ts";
+import { TestCluster } from "./helpers/cluster-nodes.ts";
+import { waitFor, withWire } from "./helpers/groups.ts";
+import { describeRun, kcat, run, type RunResult } from "./helpers/run.ts";
+
+const SAMSA = fileURLToPath(new URL("../bin/samsa.js", import.meta.url));
+let cluster: TestCluster;
+let dir: string;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start(3);
+  dir = mkdtempSync(join(tmpdir(), "samsa-reassign-"));
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** `samsa reassign --bootstrap-server <broker 1> ...args` (a broker-only node: the requests are forwarded). */
+const reassign = (...args: string[]) => run(process.execPath, [SAMSA, "reassign", "--bootstrap-server", cluster.node(1).bootstrap, ...args], { timeoutMs: 60_000 });
+
+function ok(r: RunResult): RunResult {
+  expect(r.code, describeRun(r)).toBe(0);
+  return r;
+}
+
+function file(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+/** The JSON lines of the tool's output (Kafka prints each plan on one line). */
+const jsonLines = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { version: number; partitions: { topic: string; partition: number; replicas: number[]; log_dirs: string[] }[] });
+
+async function createTopic(topic: string, assignments: number[][]): Promise<void> {
+  await withWire(cluster.node(1).bootstrap, async (c) => {
+    const r = await c.request(ApiKey.CreateTopics, 5, {
+      topics: [{ name: topic, numPartitions: -1, replicationFactor: -1, assignments: assignments.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: [] }],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    expect(r.topics[0]!.errorCode, r.topics[0]!.errorMessage ?? "").toBe(0);
+  });
+  await waitFor(`${topic} has leaders`, async () => {
+    const ps = await partitionsOf(topic);
+    return ps.length === assignments.length && ps.every((p) => p.leader >= 0);
+  });
+  const produced = await kcat(cluster.bootstrap, ["-P", "-t", topic, "-X", "acks=all"], { input: Array.from({ length: 50 }, (_, i) => `v${i}`).join("\n") });
+  expect(produced.code, describeRun(produced)).toBe(0);
+}
+
+/** Each partition's replicas and leader as broker 1's metadata has them. */
+async function partitionsOf(topic: string): Promise<{ replicas: number[]; leader: number }[]> {
+  const md = await withWire(cluster.node(1).bootstrap, (c) => c.request(ApiKey.Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  const t = md.topics[0]!;
+  return t.errorCode !== 0 ? [] : [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => ({ replicas: p.replicaNodes, leader: p.leaderId }));
+}
+
+/** Waits until broker 1's metadata has these replicas (it follows the controller's commit shortly after). */
+const hasReplicas = (topic: string, replicas: number[][]) =>
+  waitFor(`${topic} on ${JSON.stringify(replicas)}`, async () => {
+    const now = await partitionsOf(topic);
+    if (JSON.stringify(now.map((p) => p.replicas)) !== JSON.stringify(replicas)) throw new Error(`partitions ${JSON.stringify(now)}`);
+    return true;
+  });
+
+describe("samsa reassign", () => {
+  it("--generate writes a plan for brokers 1,2 that --execute runs and --verify reports completed", async () => {
+    const topic = "spread";
+    await createTopic(topic, [[0, 1], [1, 0], [0, 1]]);
+    const topics = file("topics.json", { version: 1, topics: [{ topic }] });
+    const gen = ok(await reassign("--generate", "--topics-to-move-json-file", topics, "--broker-list", "1,2"));
+    expect(gen.stdout).toMatch(/^Current partition replica assignment\n\{.*\}\n\nProposed partition reassignment configuration\n\{.*\}\n$/);
+    const [current, proposed] = jsonLines(gen.stdout);
+    expect(current).toEqual({
+      version: 1,
+      partitions: [
+        { topic, partition: 0, replicas: [0, 1], log_dirs: ["any", "any"] },
+        { topic, partition: 1, replicas: [1, 0], log_dirs: ["any", "any"] },
+        { topic, partition: 2, replicas: [0, 1], log_dirs: ["any", "any"] },
+      ],
+    });
+    // Striped over {1,2} at the topic's replication factor: both brokers hold every partition,
+    // and preferred leaders alternate.
+    expect(proposed!.partitions.map((p) => [p.topic, p.partition, [...p.replicas].sort(), p.log_dirs])).toEqual([0, 1, 2].map((i) => [topic, i, [1, 2], ["any", "any"]]));
+    expect(proposed!.partitions[0]!.replicas[0]).not.toBe(proposed!.partitions[1]!.replicas[0]);
+
+    const plan = file("spread-plan.json", JSON.stringify(proposed));
+    const exec = ok(await reassign("--execute", "--reassignment-json-file", plan));
+    const lines = exec.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("Current partition replica assignment");
+    expect(JSON.parse(lines[2]!)).toEqual(current);
+    expect(lines.slice(3)).toEqual(["", "Save this to use as the --reassignment-json-file option during rollback", `Successfully started partition reassignments for ${topic}-0,${topic}-1,${topic}-2`]);
+
+    const done = await waitFor("--verify reports every partition completed", async () => {
+      const v = ok(await reassign("--verify", "--reassignment-json-file", plan));
+      return v.stdout.includes("still in progress") ? null : v.stdout;
+    }, 60_000);
+    expect(done).toBe(["Status of partition reassignment:", ...[0, 1, 2].map((i) => `Reassignment of partition ${topic}-${i} is completed.`), ""].join("\n"));
+    await hasReplicas(topic, proposed!.partitions.map((p) => p.replicas));
+    expect(ok(await reassign("--list")).stdout).toBe("No partition reassignments found.\n");
+  }, 150_000);
+
+  it("--list and --verify show a move to a stopped broker in progress; --cancel restores the replicas; run again it completes", async () => {
+    const topic = "stalled";
+    await createTopic(topic, [[0, 1]]);
+    const plan = file("stalled-plan.json", { version: 1, partitions: [{ topic, partition: 0, replicas: [1, 2] }] });
+    const pid = cluster.node(2).pid;
+    // Broker 2 cannot fetch while stopped: the move waits for it.
+    process.kill(pid, "SIGSTOP");
+    try {
+      ok(await reassign("--execute", "--reassignment-json-file", plan));
+      expect(ok(await reassign("--list")).stdout).toBe(`Current partition reassignments:\n${topic}-0: replicas: 1,2,0. adding: 2. removing: 0.\n`);
+      expect(ok(await reassign("--verify", "--reassignment-json-file", plan)).stdout).toBe(`Status of partition reassignment:\nReassignment of partition ${topic}-0 is still in progress.\n`);
+      // A second plan while one is moving needs --additional, as in Kafka.
+      const again = await reassign("--execute", "--reassignment-json-file", plan);
+      expect(again.code, describeRun(again)).toBe(1);
+      expect(again.stderr).toContain("Cannot execute because there is an existing partition assignment.");
+      expect(ok(await reassign("--cancel", "--reassignment-json-file", plan)).stdout).toBe(`Successfully cancelled partition reassignment for: ${topic}-0\n`);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    expect(ok(await reassign("--list")).stdout).toBe("No partition reassignments found.\n");
+    // The original replicas, in the order the reassignment list held them ([1,2,0] less the
+    // adding 2), as Kafka reverts; the rollback JSON --execute printed restores the order.
+    await hasReplicas(topic, [[1, 0]]);
+    expect(ok(await reassign("--verify", "--reassignment-json-file", plan)).stdout).toBe(
+      `Status of partition reassignment:\nThere is no active reassignment of partition ${topic}-0, but replica set is 1,0 rather than 1,2.\n`,
+    );
+    expect(ok(await reassign("--cancel", "--reassignment-json-file", plan)).stdout).toBe("None of the specified partition reassignments are active.\n");
+
+    // Run again with broker 2 up, it completes.
+    ok(await reassign("--execute", "--reassignment-json-file", plan));
+    await waitFor("--verify reports completion", async () => ok(await reassign("--verify", "--reassignment-json-file", plan)).stdout.includes(`Reassignment of partition ${topic}-0 is completed.`), 60_000);
+    await hasReplicas(topic, [[1, 2]]);
+  }, 150_000);
+
+  it("reports errors with a message and exit 1 (2 for a bad command line)", async () => {
+    const expectError = async (args: string[], code: number, text: string) => {
+      const r = await reassign(...args);
+      expect(r.code, describeRun(r)).toBe(code);
+      expect(r.stderr).toContain(text);
+    };
+    // In parallel: each run is a process start.
+    await Promise.all([
+      expectError(["--execute", "--reassignment-json-file", file("bad.json", "{ not json")], 1, "Error: The input string is not a valid JSON"),
+      expectError(["--execute", "--reassignment-json-file", file("nothing.json", { version: 1, partitions: [{ topic: "nothing", partition: 0, replicas: [1] }] })], 1, "Error: UNKNOWN_TOPIC_OR_PARTITION: Topic nothing not found."),
+      expectError(["--verify", "--reassignment-json-file", file("no-part.json", { version: 1, partitions: [{ topic: "spread", partition: 7, replicas: [1] }] })], 1, "Error: UNKNOWN_TOPIC_OR_PARTITION: Unable to find partition: spread-7"),
+      expectError(["--execute", "--reassignment-json-file", file("dup.json", { version: 1, partitions: [{ topic: "spread", partition: 0, replicas: [1, 1] }] })], 1, "Partition replica lists may not contain duplicate entries: spread-0 contains multiple entries for 1"),
+      // The controller refuses a broker that is not registered; its error code is shown by name.
+      expectError(["--execute", "--reassignment-json-file", file("broker-9.json", { version: 1, partitions: [{ topic: "spread", partition: 0, replicas: [1, 9] }] })], 1, "Error: Error reassigning partition(s):\nspread-0: INVALID_REPLICA_ASSIGNMENT"),
+      expectError(["--generate", "--topics-to-move-json-file", file("t.json", { version: 1, topics: [{ topic: "spread" }] }), "--broker-list", "1,9"], 1, "Error: Unknown broker id 9"),
+      expectError(["--generate", "--topics-to-move-json-file", file("t2.json", { version: 1, topics: [{ topic: "nothing" }] }), "--broker-list", "1,2"], 1, "Error: UNKNOWN_TOPIC_OR_PARTITION: Topic nothing not found."),
+      expectError(["--verify", "--list"], 2, "Command must include exactly one action: --generate, --execute, --verify, --cancel, --list"),
+      expectError(["--execute"], 2, 'Missing required argument "--reassignment-json-file" for action "--execute"'),
+      expectError(["--execute", "--reassignment-json-file", "x", "--throttle", "1000"], 2, "--throttle is not supported"),
+    ]);
+  }, 120_000);
+});
