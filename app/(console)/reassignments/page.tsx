@@ -26,9 +26,11 @@ export default async function ReassignmentsPage() {
   return (
     <>
       <PageTitle>Reassignments</PageTitle>
-      {/* A reassignment's start, each catch-up and its end; the replicas added and deleted. */}
+      {/* A reassignment's start, each catch-up and its end; the replicas added and deleted; on
+          Apache Kafka (no __state_changes) the ISR changes and health counts derived from metadata. */}
       <RefreshOnChange filter={{ machine: "reassignment" }} />
       <RefreshOnChange filter={{ machine: "replica" }} />
+      <RefreshOnChange filter={{ machine: "partition" }} onHealthChange />
       {rows.length === 0 ? (
         <p className="text-sm text-slate-500" data-testid="no-reassignments">
           No partition is being reassigned.
