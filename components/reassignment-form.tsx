@@ -69,7 +69,7 @@ export function ReassignmentForm({ topic, partitions, brokers }: { topic: string
       {state && !state.ok && Object.keys(serverErrors).length === 0 ? <ErrorPanel title="Not reassigned">{state.error}</ErrorPanel> : null}
       {state?.ok ? (
         <p className="text-sm text-emerald-700" role="status">
-          Reassignment started for partition {state.data.started.join(", ")}; its progress is shown below and on the Reassignments page.
+          Reassignment started for partition {state.data.started.join(", ")}; its progress is shown on this page and on the Reassignments page.
         </p>
       ) : null}
       <button type="submit" className={button} disabled={pending || invalid || changed.length === 0}>
