@@ -2,14 +2,18 @@
 // three-node cluster: a plan written by --generate and run by --execute; --list and --verify
 // while a target broker is SIGSTOPped (still in progress), --verify once it is resumed
 // (completed); --cancel restoring the original replicas; the errors (bad JSON, unknown topic,
-// unknown partition, the controller's INVALID_REPLICA_ASSIGNMENT by name, a bad command line).
+// unknown partition, the controller's INVALID_REPLICA_ASSIGNMENT by name, a bad command line);
+// the real `samsa reassign` command, and Kafka's own tool reading the cluster into the same JSON.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runReassign } from "../broker/cli/reassign.ts";
 import { ApiKey } from "../broker/protocol/generated/apis.ts";
 import { ZERO_UUID } from "../broker/protocol/generated/support.ts";
+import { ApacheKafka } from "./helpers/apache-kafka.ts";
 import { TestCluster } from "./helpers/cluster-nodes.ts";
 import { waitFor, withWire } from "./helpers/groups.ts";
 import { describeRun, kcat, run, type RunResult } from "./helpers/run.ts";
@@ -28,8 +32,25 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** `samsa reassign --bootstrap-server <broker 1> ...args` (a broker-only node: the requests are forwarded). */
-const reassign = (...args: string[]) => run(process.execPath, [SAMSA, "reassign", "--bootstrap-server", cluster.node(1).bootstrap, ...args], { timeoutMs: 60_000 });
+/**
+ * `samsa reassign --bootstrap-server <broker 1> ...args`, run in this process (a broker-only
+ * node: the requests are forwarded). One test runs the real command, for its registration and
+ * exit code; the others call it here, where a process start costs seconds on a loaded machine.
+ */
+async function reassign(...args: string[]): Promise<RunResult> {
+  const out = new Captured();
+  const err = new Captured();
+  const code = await runReassign(["--bootstrap-server", cluster.node(1).bootstrap, ...args], out, err);
+  return { code, signal: null, stdout: out.text, stderr: err.text };
+}
+
+class Captured extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
 
 function ok(r: RunResult): RunResult {
   expect(r.code, describeRun(r)).toBe(0);
@@ -148,13 +169,28 @@ describe("samsa reassign", () => {
     await hasReplicas(topic, [[1, 2]]);
   }, 150_000);
 
+  it("the samsa command runs it, and Kafka's tool reads the same cluster into the same JSON", async () => {
+    const topics = file("spread-topics.json", { version: 1, topics: [{ topic: "spread" }] });
+    const ours = await run(process.execPath, [SAMSA, "reassign", "--bootstrap-server", cluster.node(1).bootstrap, "--generate", "--topics-to-move-json-file", topics, "--broker-list", "0,1,2"], { timeoutMs: 60_000 });
+    expect(ours.code, describeRun(ours)).toBe(0);
+    const theirs = await ApacheKafka.tool("kafka-reassign-partitions", ["--bootstrap-server", cluster.node(1).bootstrap, "--generate", "--topics-to-move-json-file", topics, "--broker-list", "0,1,2"]);
+    expect(theirs.code, describeRun(theirs)).toBe(0);
+    const currentLine = (stdout: string) => stdout.split("\n")[stdout.split("\n").indexOf("Current partition replica assignment") + 1];
+    // Byte for byte: same keys, key order and partition order.
+    expect(currentLine(ours.stdout)).toBe(currentLine(theirs.stdout));
+    const shape = (stdout: string) => jsonLines(stdout)[1]!.partitions.map((p) => [p.topic, p.partition, p.replicas.length, p.log_dirs]);
+    expect(shape(ours.stdout)).toEqual(shape(theirs.stdout));
+    const usage = await run(process.execPath, [SAMSA, "reassign", "--list"], { timeoutMs: 60_000 });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("Please specify --bootstrap-server");
+  }, 120_000);
+
   it("reports errors with a message and exit 1 (2 for a bad command line)", async () => {
     const expectError = async (args: string[], code: number, text: string) => {
       const r = await reassign(...args);
       expect(r.code, describeRun(r)).toBe(code);
       expect(r.stderr).toContain(text);
     };
-    // In parallel: each run is a process start.
     await Promise.all([
       expectError(["--execute", "--reassignment-json-file", file("bad.json", "{ not json")], 1, "Error: The input string is not a valid JSON"),
       expectError(["--execute", "--reassignment-json-file", file("nothing.json", { version: 1, partitions: [{ topic: "nothing", partition: 0, replicas: [1] }] })], 1, "Error: UNKNOWN_TOPIC_OR_PARTITION: Topic nothing not found."),
