@@ -98,6 +98,26 @@ const hasReplicas = (topic: string, replicas: number[][]) =>
     return true;
   });
 
+/**
+ * The throttled-replicas configs of a topic, "" where unset. (The brokers' rates are not read
+ * back: Samsa's DescribeConfigs lists only the broker configs it defines, and the rates are
+ * not among them yet; IncrementalAlterConfigs accepting them is what the tool checks.)
+ */
+async function throttles(topic: string) {
+  const res = await withWire(cluster.node(1).bootstrap, (c) =>
+    c.request(ApiKey.DescribeConfigs, 4, {
+      resources: [
+{ resourceType: 2, resourceName: topic, configurationKeys: ["leader.replication.throttled.replicas", "follower.replication.throttled.replicas"] }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    }),
+  );
+  const value = (name: string) => res.results[0]!.configs.find((c) => c.name === name)?.value ?? "";
+  return `leader ${value("leader.replication.throttled.replicas")}; follower ${value("follower.replication.throttled.replicas")}`;
+}
+
+const NO_THROTTLES = "leader ; follower ";
+
 describe("samsa reassign", () => {
   it("--generate writes a plan for brokers 1,2 that --execute runs and --verify reports completed", async () => {
     const topic = "spread";
@@ -130,7 +150,15 @@ describe("samsa reassign", () => {
       const v = ok(await reassign("--verify", "--reassignment-json-file", plan));
       return v.stdout.includes("still in progress") ? null : v.stdout;
     }, 60_000);
-    expect(done).toBe(["Status of partition reassignment:", ...[0, 1, 2].map((i) => `Reassignment of partition ${topic}-${i} is completed.`), ""].join("\n"));
+    expect(done).toBe(
+      [
+        "Status of partition reassignment:",
+        ...[0, 1, 2].map((i) => `Reassignment of partition ${topic}-${i} is completed.`),
+        "Clearing broker-level throttles on brokers 0,1,2",
+        `Clearing topic-level throttles on topic ${topic}`,
+        "",
+      ].join("\n"),
+    );
     await hasReplicas(topic, proposed!.partitions.map((p) => p.replicas));
     expect(ok(await reassign("--list")).stdout).toBe("No partition reassignments found.\n");
   }, 150_000);
@@ -143,14 +171,22 @@ describe("samsa reassign", () => {
     // Broker 2 cannot fetch while stopped: the move waits for it.
     process.kill(pid, "SIGSTOP");
     try {
-      ok(await reassign("--execute", "--reassignment-json-file", plan));
+      const exec = ok(await reassign("--execute", "--reassignment-json-file", plan, "--throttle", "1000000"));
+      expect(exec.stdout).toContain("Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.\nThe inter-broker throttle limit was set to 1000000 B/s\n");
+      // Leader side: the sources 0 and 1; follower side: the destination 2.
+      expect(await throttles(topic)).toBe("leader 0:0,0:1; follower 0:2");
       expect(ok(await reassign("--list")).stdout).toBe(`Current partition reassignments:\n${topic}-0: replicas: 1,2,0. adding: 2. removing: 0.\n`);
       expect(ok(await reassign("--verify", "--reassignment-json-file", plan)).stdout).toBe(`Status of partition reassignment:\nReassignment of partition ${topic}-0 is still in progress.\n`);
       // A second plan while one is moving needs --additional, as in Kafka.
       const again = await reassign("--execute", "--reassignment-json-file", plan);
       expect(again.code, describeRun(again)).toBe(1);
       expect(again.stderr).toContain("Cannot execute because there is an existing partition assignment.");
-      expect(ok(await reassign("--cancel", "--reassignment-json-file", plan)).stdout).toBe(`Successfully cancelled partition reassignment for: ${topic}-0\n`);
+      // Still moving: --verify keeps the throttles.
+      expect(await throttles(topic)).toBe("leader 0:0,0:1; follower 0:2");
+      expect(ok(await reassign("--cancel", "--reassignment-json-file", plan)).stdout).toBe(
+        `Successfully cancelled partition reassignment for: ${topic}-0\nClearing broker-level throttles on brokers 0,1,2\nClearing topic-level throttles on topic ${topic}\n`,
+      );
+      expect(await throttles(topic)).toBe(NO_THROTTLES);
     } finally {
       process.kill(pid, "SIGCONT");
     }
@@ -158,14 +194,20 @@ describe("samsa reassign", () => {
     // The original replicas, in the order the reassignment list held them ([1,2,0] less the
     // adding 2), as Kafka reverts; the rollback JSON --execute printed restores the order.
     await hasReplicas(topic, [[1, 0]]);
-    expect(ok(await reassign("--verify", "--reassignment-json-file", plan)).stdout).toBe(
+    expect(ok(await reassign("--verify", "--reassignment-json-file", plan, "--preserve-throttles")).stdout).toBe(
       `Status of partition reassignment:\nThere is no active reassignment of partition ${topic}-0, but replica set is 1,0 rather than 1,2.\n`,
     );
-    expect(ok(await reassign("--cancel", "--reassignment-json-file", plan)).stdout).toBe("None of the specified partition reassignments are active.\n");
+    expect(ok(await reassign("--cancel", "--reassignment-json-file", plan, "--preserve-throttles")).stdout).toBe("None of the specified partition reassignments are active.\n");
 
-    // Run again with broker 2 up, it completes.
-    ok(await reassign("--execute", "--reassignment-json-file", plan));
-    await waitFor("--verify reports completion", async () => ok(await reassign("--verify", "--reassignment-json-file", plan)).stdout.includes(`Reassignment of partition ${topic}-0 is completed.`), 60_000);
+    // Run again with broker 2 up, it completes, and the --verify that sees it done clears the throttles.
+    ok(await reassign("--execute", "--reassignment-json-file", plan, "--throttle", "500000"));
+    expect(await throttles(topic)).toBe("leader 0:0,0:1; follower 0:2");
+    const done = await waitFor("--verify reports completion", async () => {
+      const v = ok(await reassign("--verify", "--reassignment-json-file", plan)).stdout;
+      return v.includes(`Reassignment of partition ${topic}-0 is completed.`) ? v : null;
+    }, 60_000);
+    expect(done).toContain("Clearing topic-level throttles on topic stalled");
+    expect(await throttles(topic)).toBe(NO_THROTTLES);
     await hasReplicas(topic, [[1, 2]]);
   }, 150_000);
 
@@ -202,7 +244,8 @@ describe("samsa reassign", () => {
       expectError(["--generate", "--topics-to-move-json-file", file("t2.json", { version: 1, topics: [{ topic: "nothing" }] }), "--broker-list", "1,2"], 1, "Error: UNKNOWN_TOPIC_OR_PARTITION: Topic nothing not found."),
       expectError(["--verify", "--list"], 2, "Command must include exactly one action: --generate, --execute, --verify, --cancel, --list"),
       expectError(["--execute"], 2, 'Missing required argument "--reassignment-json-file" for action "--execute"'),
-      expectError(["--execute", "--reassignment-json-file", "x", "--throttle", "1000"], 2, "--throttle is not supported"),
+      expectError(["--execute", "--reassignment-json-file", "x", "--throttle", "fast"], 2, '--throttle must be a rate in bytes per second, got "fast"'),
+      expectError(["--verify", "--reassignment-json-file", "x", "--throttle", "1000"], 2, 'Option "--throttle" can\'t be used with action "--verify"'),
     ]);
   }, 120_000);
 });

@@ -12,23 +12,25 @@ import {
   partitionName,
   type PartitionReplicas,
 } from "./reassignment-json.ts";
+import { BROKER_THROTTLE_RATES, BROKER_THROTTLES, TOPIC_THROTTLES, movingBrokers, partitionMoves, topicThrottles } from "./reassignment-throttles.ts";
 
 export const REASSIGN_USAGE = `  samsa reassign --bootstrap-server H:P[,H:P...] ACTION   (Kafka's kafka-reassign-partitions)
       --generate --topics-to-move-json-file F --broker-list 0,1,2 [--disable-rack-aware]
-      --execute --reassignment-json-file F [--additional]
-      --verify --reassignment-json-file F
-      --cancel --reassignment-json-file F
+      --execute --reassignment-json-file F [--additional] [--throttle BYTES_PER_SEC]
+      --verify --reassignment-json-file F [--preserve-throttles]
+      --cancel --reassignment-json-file F [--preserve-throttles]
       --list
-    (--throttle is not accepted: Samsa brokers do not enforce replication throttles yet)`;
+    --throttle sets Kafka's replication throttle configs, which --verify (once done) and --cancel
+    clear; Samsa brokers store them but do not enforce them yet.`;
 
 const ACTIONS = ["generate", "execute", "verify", "cancel", "list"] as const;
 type Action = (typeof ACTIONS)[number];
 const SWITCHES = new Set<string>([...ACTIONS, "additional", "disable-rack-aware", "preserve-throttles"]);
-const VALUED = new Set(["bootstrap-server", "topics-to-move-json-file", "broker-list", "reassignment-json-file", "timeout"]);
+const VALUED = new Set(["bootstrap-server", "topics-to-move-json-file", "broker-list", "reassignment-json-file", "throttle", "timeout"]);
 /** The options each action takes besides --bootstrap-server (Kafka refuses the others too). */
 const OPTIONS_OF: Record<Action, { required: string[]; optional: string[] }> = {
   generate: { required: ["topics-to-move-json-file", "broker-list"], optional: ["disable-rack-aware"] },
-  execute: { required: ["reassignment-json-file"], optional: ["additional", "timeout"] },
+  execute: { required: ["reassignment-json-file"], optional: ["additional", "throttle", "timeout"] },
   verify: { required: ["reassignment-json-file"], optional: ["preserve-throttles"] },
   cancel: { required: ["reassignment-json-file"], optional: ["preserve-throttles", "timeout"] },
   list: { required: [], optional: [] },
@@ -55,9 +57,7 @@ export function parseReassignOptions(argv: readonly string[]): ReassignOptions {
     if (!arg.startsWith("--")) throw new UsageError(`unexpected argument "${arg}"`);
     const eq = arg.indexOf("=");
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (name === "throttle" || name === "replica-alter-log-dirs-throttle") {
-      throw new UsageError(`--${name} is not supported: Samsa brokers do not enforce replication throttles yet`);
-    }
+    if (name === "replica-alter-log-dirs-throttle") throw new UsageError(`--${name} is not supported: Samsa brokers have one log directory`);
     if (SWITCHES.has(name)) {
       if (eq > 0) throw new UsageError(`--${name} takes no value`);
       switches.add(name);
@@ -79,6 +79,8 @@ export function parseReassignOptions(argv: readonly string[]): ReassignOptions {
       throw new UsageError(`Option "--${given}" can't be used with action "--${action}"`);
     }
   }
+  const throttle = values.get("throttle");
+  if (throttle !== undefined && !/^\d+$/.test(throttle)) throw new UsageError(`--throttle must be a rate in bytes per second, got "${throttle}"`);
   return { action, bootstrap: bootstrap.split(",").map((s) => s.trim()), values, switches };
 }
 
@@ -109,6 +111,29 @@ const describeError = (code: number, message: string | null) => (message ? `${er
 /** The cluster as the reassignment tool needs it, over the generated codec. */
 class ReassignmentAdmin {
   constructor(private readonly wire: WireConnection) {}
+
+  /** Sets the rate on these brokers and the throttled replicas on these topics. */
+  async setThrottles(rate: string, brokers: readonly number[], topics: ReadonlyMap<string, { leader: string; follower: string }>): Promise<void> {
+    await alterConfigs(this.wire, [
+      ...[...topics].map(([topic, t]) => ({
+        resourceType: RESOURCE_TOPIC,
+        resourceName: topic,
+        configs: [
+          { name: TOPIC_THROTTLES.leader, configOperation: OP_SET, value: t.leader },
+          { name: TOPIC_THROTTLES.follower, configOperation: OP_SET, value: t.follower },
+        ],
+      })),
+      ...brokers.map((id) => ({ resourceType: RESOURCE_BROKER, resourceName: String(id), configs: BROKER_THROTTLE_RATES.map((name) => ({ name, configOperation: OP_SET, value: rate })) })),
+    ]);
+  }
+
+  /** Deletes the throttle configs of these brokers and topics. */
+  async clearThrottles(brokers: readonly number[], topics: readonly string[]): Promise<void> {
+    await alterConfigs(this.wire, [
+      ...brokers.map((id) => ({ resourceType: RESOURCE_BROKER, resourceName: String(id), configs: BROKER_THROTTLES.map((name) => ({ name, configOperation: OP_DELETE, value: null })) })),
+      ...topics.map((topic) => ({ resourceType: RESOURCE_TOPIC, resourceName: topic, configs: Object.values(TOPIC_THROTTLES).map((name) => ({ name, configOperation: OP_DELETE, value: null })) })),
+    ]);
+  }
 
   private async metadata(topics: readonly string[]) {
     const v = this.wire.version(ApiKey.Metadata, 1, 12);
@@ -171,6 +196,22 @@ class ReassignmentAdmin {
   }
 }
 
+const RESOURCE_TOPIC = 2;
+const RESOURCE_BROKER = 4;
+const OP_SET = 0;
+const OP_DELETE = 1;
+
+/** IncrementalAlterConfigs; any resource's error fails the whole step. */
+async function alterConfigs(wire: WireConnection, resources: { resourceType: number; resourceName: string; configs: { name: string; configOperation: number; value: string | null }[] }[]): Promise<void> {
+  if (resources.length === 0) return;
+  const v = wire.version(ApiKey.IncrementalAlterConfigs, 0, 1);
+  const res = await wire.request(ApiKey.IncrementalAlterConfigs, v, { resources, validateOnly: false });
+  const failed = res.responses.filter((r) => r.errorCode !== ErrorCode.NONE);
+  if (failed.length > 0) {
+    throw new ReassignError(`altering configs failed: ${failed.map((r) => `${r.resourceType === RESOURCE_TOPIC ? "topic" : "broker"} ${r.resourceName}: ${describeError(r.errorCode, r.errorMessage)}`).join("; ")}`);
+  }
+}
+
 function groupByTopic<P extends { topic: string }, R>(parts: readonly P[], make: (t: { topic: string; items: P[] }) => R): R[] {
   const byTopic = new Map<string, P[]>();
   for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
@@ -205,7 +246,8 @@ async function generate(admin: ReassignmentAdmin, o: ReassignOptions, print: Pri
 
 async function execute(admin: ReassignmentAdmin, o: ReassignOptions, print: Print): Promise<void> {
   const plan = parseReassignmentPlan(readInput(o.values.get("reassignment-json-file")!));
-  if (!o.switches.has("additional") && (await admin.ongoing(null)).length > 0) {
+  const ongoing = await admin.ongoing(null);
+  if (!o.switches.has("additional") && ongoing.length > 0) {
     throw new ReassignError(
       "Cannot execute because there is an existing partition assignment.  Use --additional to override this and create a new partition assignment in addition to the existing one.",
     );
@@ -215,6 +257,13 @@ async function execute(admin: ReassignmentAdmin, o: ReassignOptions, print: Prin
   const current = await admin.assignmentsOf(plan);
   const rollback = plan.map((p) => ({ topic: p.topic, partition: p.partition, replicas: current.get(partitionName(p))! }));
   print(`Current partition replica assignment\n\n${formatReassignmentPlan(rollback)}\n\nSave this to use as the --reassignment-json-file option during rollback`);
+  const throttle = o.values.get("throttle");
+  if (throttle !== undefined) {
+    print("Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.");
+    const moves = partitionMoves(ongoing, plan, current);
+    await admin.setThrottles(throttle, movingBrokers(moves), topicThrottles(moves));
+    print(`The inter-broker throttle limit was set to ${throttle} B/s`);
+  }
   const failed = await admin.alter(plan);
   if (failed.length > 0) throw new ReassignError(`Error reassigning partition(s):\n${failed.join("\n")}`);
   const names = [...plan].sort(byTopicPartition).map(partitionName);
@@ -232,18 +281,29 @@ async function verify(admin: ReassignmentAdmin, o: ReassignOptions, print: Print
     else if (current.get(name)!.join() === p.replicas.join()) print(`Reassignment of partition ${name} is completed.`);
     else print(`There is no active reassignment of partition ${name}, but replica set is ${current.get(name)!.join(",")} rather than ${p.replicas.join(",")}.`);
   }
+  // Once nothing of the plan moves, its throttles have done their job.
+  if (moving.size === 0 && !o.switches.has("preserve-throttles")) await clearAllThrottles(admin, plan, print);
+}
+
+/** Kafka's clearAllThrottles: the rates on every broker, the replica lists on the plan's topics. */
+async function clearAllThrottles(admin: ReassignmentAdmin, plan: readonly PartitionReplicas[], print: Print): Promise<void> {
+  const brokers = [...new Set([...(await admin.brokers()).map((b) => b.id), ...plan.flatMap((p) => p.replicas)])].sort((a, b) => a - b);
+  const topics = [...new Set(plan.map((p) => p.topic))].sort();
+  print(`Clearing broker-level throttles on broker${brokers.length === 1 ? "" : "s"} ${brokers.join(",")}`);
+  print(`Clearing topic-level throttles on topic${topics.length === 1 ? "" : "s"} ${topics.join(",")}`);
+  await admin.clearThrottles(brokers, topics);
 }
 
 async function cancel(admin: ReassignmentAdmin, o: ReassignOptions, print: Print): Promise<void> {
   const plan = parseReassignmentPlan(readInput(o.values.get("reassignment-json-file")!));
   const active = await admin.ongoing(plan);
-  if (active.length === 0) {
-    print("None of the specified partition reassignments are active.");
-    return;
+  if (active.length === 0) print("None of the specified partition reassignments are active.");
+  else {
+    const failed = await admin.alter(active.map((p) => ({ topic: p.topic, partition: p.partition, replicas: null })));
+    if (failed.length > 0) throw new ReassignError(`Error cancelling partition reassignment${failed.length === 1 ? "" : "s"} for:\n${failed.join("\n")}`);
+    print(`Successfully cancelled partition reassignment${active.length === 1 ? "" : "s"} for: ${active.map(partitionName).join(",")}`);
   }
-  const failed = await admin.alter(active.map((p) => ({ topic: p.topic, partition: p.partition, replicas: null })));
-  if (failed.length > 0) throw new ReassignError(`Error cancelling partition reassignment${failed.length === 1 ? "" : "s"} for:\n${failed.join("\n")}`);
-  print(`Successfully cancelled partition reassignment${active.length === 1 ? "" : "s"} for: ${active.map(partitionName).join(",")}`);
+  if (!o.switches.has("preserve-throttles")) await clearAllThrottles(admin, plan, print);
 }
 
 async function list(admin: ReassignmentAdmin, print: Print): Promise<void> {
