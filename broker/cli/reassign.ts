@@ -26,13 +26,13 @@ export const REASSIGN_USAGE = `  samsa reassign --bootstrap-server H:P[,H:P...] 
 const ACTIONS = ["generate", "execute", "verify", "cancel", "list"] as const;
 type Action = (typeof ACTIONS)[number];
 const SWITCHES = new Set<string>([...ACTIONS, "additional", "disable-rack-aware", "preserve-throttles"]);
-const VALUED = new Set(["bootstrap-server", "topics-to-move-json-file", "broker-list", "reassignment-json-file", "throttle", "timeout"]);
+const VALUED = new Set(["bootstrap-server", "topics-to-move-json-file", "broker-list", "reassignment-json-file", "throttle"]);
 /** The options each action takes besides --bootstrap-server (Kafka refuses the others too). */
 const OPTIONS_OF: Record<Action, { required: string[]; optional: string[] }> = {
   generate: { required: ["topics-to-move-json-file", "broker-list"], optional: ["disable-rack-aware"] },
-  execute: { required: ["reassignment-json-file"], optional: ["additional", "throttle", "timeout"] },
+  execute: { required: ["reassignment-json-file"], optional: ["additional", "throttle"] },
   verify: { required: ["reassignment-json-file"], optional: ["preserve-throttles"] },
-  cancel: { required: ["reassignment-json-file"], optional: ["preserve-throttles", "timeout"] },
+  cancel: { required: ["reassignment-json-file"], optional: ["preserve-throttles"] },
   list: { required: [], optional: [] },
 };
 
@@ -89,7 +89,7 @@ async function connect(bootstrap: readonly string[]): Promise<WireConnection> {
   const failures: string[] = [];
   for (const address of bootstrap) {
     try {
-      return await WireConnection.open(address, { clientId: "samsa-reassign" });
+      return await WireConnection.open(address, { clientId: "samsa-reassign", timeoutMs: 40_000 });
     } catch (e) {
       failures.push(e instanceof Error ? e.message : String(e));
     }
