@@ -5,33 +5,23 @@
 // to the original replica; the console's and Kafka's refusals in words; a preferred election
 // after the preferred leader's restart (ELECTION_NOT_NEEDED is no failure); a viewer refused;
 // every attempt in the audit history.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cancelReassignment, electPreferredLeaders, reassignTopic, type ActionContext } from "../server/actions/definitions.ts";
+import { cancelReassignment, electPreferredLeaders, reassignTopic } from "../server/actions/definitions.ts";
 import { runAction } from "../server/actions/run-action.ts";
-import { UserStore } from "../server/auth/users.ts";
-import { AuditStore } from "../server/db/audit.ts";
-import { openDatabase, type Database } from "../server/db/database.ts";
-import { migrate, readMigrations } from "../server/db/migrate.ts";
 import { ClusterConnection } from "../server/kafka/cluster.ts";
-import { GroupsClient } from "../server/kafka/groups.ts";
 import { catchUp, listReassignments } from "../server/kafka/reassignments.ts";
 import { replicaKey } from "../server/kafka/replica-status.ts";
 import { parseReplicaList } from "../server/kafka/replica-list-input.ts";
 import { reassignmentProgress } from "../server/queries/reassignments.ts";
 import { TestCluster } from "./helpers/cluster-nodes.ts";
+import { auditedActions, createAssignedTopic, type AuditedActions } from "./helpers/console-actions.ts";
 import { waitFor } from "./helpers/groups.ts";
 
 let cluster: TestCluster;
 let conn: ClusterConnection;
 let kafka: Kafka;
-let db: Database;
-let dbDir: string;
-let audit: AuditStore;
-let deps: { audit: AuditStore; clusterName: string; context: ActionContext };
+let actions: AuditedActions;
 const operator = { username: "otto", role: "operator" as const };
 const viewer = { username: "vera", role: "viewer" as const };
 
@@ -39,38 +29,15 @@ beforeAll(async () => {
   cluster = await TestCluster.start(3, { "broker.session.timeout.ms": "3000", "broker.heartbeat.interval.ms": "500", "auto.leader.rebalance.enable": "false" });
   conn = new ClusterConnection("it", [cluster.node(0).bootstrap]);
   kafka = new Kafka({ clientId: "console-reassignment-it", brokers: [cluster.node(0).bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 12, initialRetryTime: 200 } });
-  dbDir = mkdtempSync(join(tmpdir(), "samsa-console-reassignment-"));
-  db = await openDatabase({ pgliteDir: dbDir });
-  await migrate(db, readMigrations(join(import.meta.dirname, "..", "prisma", "migrations")));
-  audit = new AuditStore(db.prisma);
-  deps = { audit, clusterName: "it", context: { cluster: conn, groups: new GroupsClient(conn), users: new UserStore(db.prisma) } };
+  actions = await auditedActions(conn, "it");
 }, 120_000);
 
 afterAll(async () => {
   await conn?.close();
-  await db?.close();
+  await actions?.close();
   await cluster?.destroy();
-  if (dbDir) rmSync(dbDir, { recursive: true, force: true });
 });
 
-async function createTopic(topic: string, assignments: number[][], records: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, replicaAssignment: assignments.map((replicas, partition) => ({ partition, replicas })) }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-  const producer = kafka.producer();
-  await producer.connect();
-  try {
-    for (const [partition] of assignments.entries()) {
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: records }, (_, i) => ({ partition, value: `r${i}` })) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
 
 async function partition(topic: string, p = 0) {
   return (await conn.snapshot(0)).byName.get(topic)?.partitions.find((x) => x.partition === p);
@@ -79,21 +46,21 @@ async function partition(topic: string, p = 0) {
 describe("reassignment from the console", () => {
   it("moves a partition from {0,1} to {1,2} through topic.reassign and sees it complete; refusals name the field", async () => {
     const topic = "console-moving";
-    await createTopic(topic, [[0, 1]], 50);
+    await createAssignedTopic(kafka, topic, [[0, 1]], { count: 50, bytes: 10 });
 
     // The console's own checks, before Kafka is asked.
-    const twice = await runAction(reassignTopic, deps, operator, { topic, "replicas-0": "1, 1" });
+    const twice = await runAction(reassignTopic, actions.deps, operator, { topic, "replicas-0": "1, 1" });
     expect(twice).toMatchObject({ ok: false, code: "INVALID_INPUT", fieldErrors: { "replicas-0": "Broker 1 is listed twice: a partition has one replica per broker" } });
-    expect(await runAction(reassignTopic, deps, operator, { topic, "replicas-0": " " })).toMatchObject({ ok: false, fieldErrors: { "replicas-0": "Enter at least one broker id" } });
-    const unknown = await runAction(reassignTopic, deps, operator, { topic, "replicas-0": "1,9" });
+    expect(await runAction(reassignTopic, actions.deps, operator, { topic, "replicas-0": " " })).toMatchObject({ ok: false, fieldErrors: { "replicas-0": "Enter at least one broker id" } });
+    const unknown = await runAction(reassignTopic, actions.deps, operator, { topic, "replicas-0": "1,9" });
     expect(unknown).toMatchObject({ ok: false, code: "INVALID_REPLICA_ASSIGNMENT", fieldErrors: { "replicas-0": "No broker 9 in the cluster (brokers: 0, 1, 2)" } });
-    expect(await runAction(reassignTopic, deps, operator, { topic, "replicas-0": "0,1" })).toMatchObject({ ok: false, code: "NO_CHANGE" });
+    expect(await runAction(reassignTopic, actions.deps, operator, { topic, "replicas-0": "0,1" })).toMatchObject({ ok: false, code: "NO_CHANGE" });
     // Kafka's refusal in words: nothing to cancel.
-    const nothing = await runAction(cancelReassignment, deps, operator, { topic, partition: "0" });
+    const nothing = await runAction(cancelReassignment, actions.deps, operator, { topic, partition: "0" });
     expect(nothing).toMatchObject({ ok: false, code: "NO_REASSIGNMENT_IN_PROGRESS" });
     expect(!nothing.ok && nothing.error).toBe("NO_REASSIGNMENT_IN_PROGRESS: partition 0: no reassignment is in progress for it (it may have just completed) (NO_REASSIGNMENT_IN_PROGRESS)");
 
-    const moved = await runAction(reassignTopic, deps, operator, { topic, "replicas-0": "1, 2" });
+    const moved = await runAction(reassignTopic, actions.deps, operator, { topic, "replicas-0": "1, 2" });
     expect(moved).toEqual({ ok: true, data: { topic, started: [0] } });
     await waitFor("the reassignment complete", async () => (await listReassignments(conn)).length === 0 && (await partition(topic))?.replicas.join() === "1,2", 60_000);
     const p = await waitFor("both new replicas in the ISR", async () => {
@@ -106,10 +73,10 @@ describe("reassignment from the console", () => {
 
   it("lists a reassignment kept in progress by a stopped target broker with its catch-up, and cancels it back to the original replica", async () => {
     const topic = "console-held";
-    await createTopic(topic, [[0]], 100);
+    await createAssignedTopic(kafka, topic, [[0]], { count: 100, bytes: 10 });
     process.kill(cluster.node(2).pid, "SIGSTOP");
     try {
-      expect(await runAction(reassignTopic, deps, operator, { topic, "replicas-0": "0,1,2" })).toEqual({ ok: true, data: { topic, started: [0] } });
+      expect(await runAction(reassignTopic, actions.deps, operator, { topic, "replicas-0": "0,1,2" })).toEqual({ ok: true, data: { topic, started: [0] } });
       await waitFor("broker 1 caught up and in the ISR", async () => (await partition(topic))?.isr.includes(1));
       const [moving, ...others] = await waitFor("broker 1's catch-up complete in the progress", async () => {
         const all = await reassignmentProgress(conn);
@@ -122,7 +89,7 @@ describe("reassignment from the console", () => {
         { broker: 1, logEndOffset: "100", behind: "0", percent: 100 },
         { broker: 2, logEndOffset: null, behind: null, percent: null },
       ]);
-      expect(await runAction(cancelReassignment, deps, operator, { topic, partition: "0" })).toEqual({ ok: true, data: { topic, partition: 0 } });
+      expect(await runAction(cancelReassignment, actions.deps, operator, { topic, partition: "0" })).toEqual({ ok: true, data: { topic, partition: 0 } });
     } finally {
       process.kill(cluster.node(2).pid, "SIGCONT");
     }
@@ -138,10 +105,10 @@ describe("preferred leader election from the console", () => {
   it("moves the lead back to a restarted preferred replica; a partition already led by it is 'not needed', not a failure", async () => {
     const topic = "console-elect";
     // Broker 1 is the preferred leader of partition 0; partition 1 is led by broker 2 throughout.
-    await createTopic(topic, [
+    await createAssignedTopic(kafka, topic, [
       [1, 2, 0],
       [2, 0, 1],
-    ], 10);
+    ], { count: 10, bytes: 10 });
     await cluster.node(1).stop("SIGKILL");
     await waitFor("broker 1 out of the topic's leaders and ISRs", async () => {
       const t = (await conn.snapshot(0)).byName.get(topic);
@@ -151,22 +118,22 @@ describe("preferred leader election from the console", () => {
     await waitFor("broker 1 back in every ISR of the topic", async () => (await conn.snapshot(0)).byName.get(topic)?.partitions.every((p) => p.isr.includes(1)), 60_000);
     expect((await partition(topic, 0))?.leader).not.toBe(1);
 
-    const refused = await runAction(electPreferredLeaders, deps, viewer, { topic });
+    const refused = await runAction(electPreferredLeaders, actions.deps, viewer, { topic });
     expect(refused).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect((await partition(topic, 0))?.leader).not.toBe(1);
 
-    expect(await runAction(electPreferredLeaders, deps, operator, { topic })).toEqual({ ok: true, data: { topic, elected: [0], notNeeded: [1] } });
+    expect(await runAction(electPreferredLeaders, actions.deps, operator, { topic })).toEqual({ ok: true, data: { topic, elected: [0], notNeeded: [1] } });
     await waitFor("broker 1 leading partition 0 again", async () => (await partition(topic, 0))?.leader === 1);
-    expect(await runAction(electPreferredLeaders, deps, operator, { topic })).toEqual({ ok: true, data: { topic, elected: [], notNeeded: [0, 1] } });
+    expect(await runAction(electPreferredLeaders, actions.deps, operator, { topic })).toEqual({ ok: true, data: { topic, elected: [], notNeeded: [0, 1] } });
   }, 90_000);
 
   it("refuses a viewer's reassignment and cancel, and writes every attempt to the audit history", async () => {
-    expect(await runAction(reassignTopic, deps, viewer, { topic: "console-moving", "replicas-0": "0" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
-    expect(await runAction(cancelReassignment, deps, viewer, { topic: "console-moving", partition: "0" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await runAction(reassignTopic, actions.deps, viewer, { topic: "console-moving", "replicas-0": "0" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await runAction(cancelReassignment, actions.deps, viewer, { topic: "console-moving", partition: "0" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect((await partition("console-moving"))?.replicas.join()).toBe("1,2");
 
     const rows = async (action: string) =>
-      (await audit.list({ action, pageSize: 100 })).rows.reverse().map((r) => [r.actor, r.outcome, r.parameters, r.error?.replace(/:.*/s, "") ?? null]);
+      (await actions.audit.list({ action, pageSize: 100 })).rows.reverse().map((r) => [r.actor, r.outcome, r.parameters, r.error?.replace(/:.*/s, "") ?? null]);
     expect(await rows("topic.reassign")).toEqual([
       // The zod refusals (duplicate, empty) never reach the audit: the input was not valid.
       ["otto", "error", { topic: "console-moving", replicas: { 0: [1, 9] } }, "INVALID_REPLICA_ASSIGNMENT"],
