@@ -1,15 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BrokerConfig } from "../config/broker-config.ts";
-import { ManualTime } from "../log/test-support.ts";
-import { QuorumController } from "./controller.ts";
-import { MemoryRaftLogStore } from "./quorum/raft-log-store.ts";
-import { SingleVoterQuorum } from "./quorum/single-voter-quorum.ts";
-import { seededRandom } from "../util/seeded-random.ts";
-import { randomUuid } from "./uuid.ts";
-import { testRegistration } from "./test-support.ts";
+import { controllerWithBrokers, testRegistration } from "./test-support.ts";
 
 /**
  * A broker that comes back as a new incarnation (a crash and restart) may have lost the
@@ -21,35 +11,19 @@ import { testRegistration } from "./test-support.ts";
  */
 
 const SESSION_MS = 9000;
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+let close = () => {};
+afterEach(() => close());
 
+/** Brokers 1-3 registered and unfenced; topic "t" on [1,2,3] and [2,1,3]. Time never advances on its own, so no fencing interferes. */
 async function cluster() {
-  const dir = mkdtempSync(join(tmpdir(), "samsa-rereg-"));
-  dirs.push(dir);
-  // Never advanced: sessions never run out on their own, so no fencing interferes.
-  const time = new ManualTime();
-  const controller = new QuorumController({
-    nodeId: 0,
-    clusterId: randomUuid(),
-    quorum: new SingleVoterQuorum({ nodeId: 0, dir, store: new MemoryRaftLogStore(), clock: time }),
-    config: new BrokerConfig(new Map([["node.id", "0"], ["broker.session.timeout.ms", String(SESSION_MS)]])),
-    random: seededRandom(5),
-    clock: time,
-  });
-  await controller.start();
-  for (const id of [1, 2, 3]) {
-    const { brokerEpoch } = await controller.registerBroker({ brokerId: id, ...testRegistration() });
-    await controller.brokerHeartbeat({ brokerId: id, brokerEpoch, currentMetadataOffset: brokerEpoch, wantFence: false, wantShutDown: false });
-  }
-  const [created] = await controller.createTopics({
+  const c = await controllerWithBrokers({ brokers: [1, 2, 3], config: { "broker.session.timeout.ms": String(SESSION_MS) }, seed: 5 });
+  close = c.close;
+  const [created] = await c.controller.createTopics({
     topics: [{ name: "t", numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }, { partitionIndex: 1, brokerIds: [2, 1, 3] }], configs: [] }],
     validateOnly: false,
   });
   expect(created!.errorCode).toBe(0);
-  return { controller, time };
+  return { controller: c.controller, time: c.time };
 }
 
 describe("a broker registering a new incarnation", () => {
