@@ -16,6 +16,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "controller.quorum.request.timeout.ms", type: "INT", default: "2000", min: 0 },
   { name: "controller.quorum.fetch.timeout.ms", type: "INT", default: "2000", min: 0 },
   { name: "controller.quorum.retry.backoff.ms", type: "INT", default: "20", min: 0 },
+  { name: "controller.quorum.election.timeout.ms", type: "INT", default: "1000", min: 0 },
+  { name: "controller.quorum.election.backoff.max.ms", type: "INT", default: "1000", min: 0 },
   { name: "listeners", type: "STRING", default: "PLAINTEXT://:9092" },
   { name: "advertised.listeners", type: "STRING", default: null },
   { name: "inter.broker.listener.name", type: "STRING", default: "PLAINTEXT" },

@@ -44,22 +44,16 @@ export function controllerListenerNames(config: BrokerConfig): Set<string> {
   return new Set(config.list("controller.listener.names").map((n) => n.toUpperCase()));
 }
 
-/** Kafka's controller.quorum.* timings; those not declared as broker configs are read raw. */
+/** Kafka's controller.quorum.* timings (QuorumConfig), from the broker config. */
 export function raftTimeouts(config: BrokerConfig): RaftTimeouts {
-  const raw = (name: string, fallback: number): number => {
-    const v = config.get(name);
-    const n = v === null ? fallback : Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`Invalid value ${v} for configuration ${name}: Value must be a non-negative integer`);
-    return n;
-  };
-  const fetchTimeoutMs = raw("controller.quorum.fetch.timeout.ms", DEFAULT_RAFT_TIMEOUTS.fetchTimeoutMs);
+  const fetchTimeoutMs = config.int("controller.quorum.fetch.timeout.ms");
   return {
     ...DEFAULT_RAFT_TIMEOUTS,
-    electionTimeoutMs: raw("controller.quorum.election.timeout.ms", DEFAULT_RAFT_TIMEOUTS.electionTimeoutMs),
-    electionBackoffMaxMs: raw("controller.quorum.election.backoff.max.ms", DEFAULT_RAFT_TIMEOUTS.electionBackoffMaxMs),
+    electionTimeoutMs: config.int("controller.quorum.election.timeout.ms"),
+    electionBackoffMaxMs: config.int("controller.quorum.election.backoff.max.ms"),
     fetchTimeoutMs,
-    requestTimeoutMs: raw("controller.quorum.request.timeout.ms", DEFAULT_RAFT_TIMEOUTS.requestTimeoutMs),
-    retryBackoffMs: raw("controller.quorum.retry.backoff.ms", DEFAULT_RAFT_TIMEOUTS.retryBackoffMs),
+    requestTimeoutMs: config.int("controller.quorum.request.timeout.ms"),
+    retryBackoffMs: config.int("controller.quorum.retry.backoff.ms"),
     // A held fetch must answer well within the fetcher's request timeout.
     fetchMaxWaitMs: Math.min(DEFAULT_RAFT_TIMEOUTS.fetchMaxWaitMs, Math.floor(fetchTimeoutMs / 2)),
   };
