@@ -98,6 +98,12 @@ describe("three voting nodes", () => {
   it("keeps creating topics while the active controller is SIGKILLed, twice: every acknowledged one visible everywhere, none twice; produce and consume go on", async () => {
     // Everything goes through the observer, which is never killed, and a surviving voter.
     expect(await createTopic(OBSERVER, KEPT, 3, { "min.insync.replicas": "2" })).toBe(0);
+    // The observer serves the topic once it has replayed the committed records (its one partition led, all three replicas in sync).
+    await waitFor(`${KEPT} served by the observer`, async () => {
+      const md = JSON.parse((await kcat(cluster.node(OBSERVER).bootstrap, ["-L", "-J", "-t", KEPT])).stdout || "{}") as { topics?: { partitions?: { leader: number; isrs: unknown[] }[] }[] };
+      const p = md.topics?.[0]?.partitions?.[0];
+      return p && p.leader >= 0 && p.isrs.length === 3 ? true : undefined;
+    });
     const produced = ["a1", "a2"];
     const first = await kcat(cluster.node(OBSERVER).bootstrap, ["-P", "-t", KEPT, "-X", "acks=all"], { input: produced.map((p) => `${p}\n`).join("") });
     expect(first.code, describeRun(first)).toBe(0);
